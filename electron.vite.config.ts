@@ -1,0 +1,37 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { defineConfig } from 'electron-vite';
+import { resolve } from 'node:path';
+
+// Three builds as electron-vite's templates do them: the main process (with the training worker
+// as a second entry, so it can be forked from the packaged app), the preload, and the renderer.
+// Dependencies stay external in main: better-sqlite3 is native and tfjs-backend-wasm loads its
+// .wasm files from its own folder at run time.
+export default defineConfig({
+  main: {
+    build: {
+      externalizeDeps: true,
+      rollupOptions: {
+        input: {
+          main: resolve(__dirname, 'src-main/main.ts'),
+          worker: resolve(__dirname, 'src-main/train/worker.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      rollupOptions: {
+        input: { preload: resolve(__dirname, 'src-main/preload.ts') },
+        // A sandboxed preload cannot require ESM: emit CommonJS.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(__dirname, 'src-renderer'),
+    plugins: [svelte()],
+    build: {
+      rollupOptions: { input: { index: resolve(__dirname, 'src-renderer/index.html') } },
+    },
+  },
+});

@@ -1,0 +1,41 @@
+import { ConfigError } from './vit/config.js';
+import { UsageError } from './cli/args.js';
+import { COST_USAGE, runCost } from './cli/cost.js';
+
+type Command = { usage: string; run(argv: string[], print: (s: string) => void): number | Promise<number> };
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  cost: async () => ({ usage: COST_USAGE, run: runCost }),
+};
+
+const usage = () =>
+  `ViT Lab: train, cost and compare small Vision Transformers.\n\nUsage: vitlab <command> [flags]  (vitlab <command> --help for its flags)\nCommands: ${Object.keys(COMMANDS).join(', ')}`;
+
+/** The CLI's entry: returns the exit code (0 ok, 1 failure, 2 bad usage or config). */
+export async function main(argv: string[], print: (s: string) => void = (s) => console.log(s)): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    print(usage());
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    console.error(`vitlab: unknown command "${name}"\n${usage()}`);
+    return 2;
+  }
+  const cmd = await load();
+  try {
+    return await cmd.run(rest, print);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`vitlab ${name}: invalid config:\n${e.issues.map((i) => `  ${i.field}: ${i.message}`).join('\n')}`);
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      console.error(`vitlab ${name}: ${e.message}\n\n${cmd.usage}`);
+      return 2;
+    }
+    console.error(`vitlab ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}

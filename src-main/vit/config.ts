@@ -1,0 +1,177 @@
+import { z } from 'zod';
+
+/**
+ * One flat run config: the model fields (what the cost model and the summary need) and the
+ * training fields (what the trainer needs). Flat so that a sweep, a CLI flag, a database column
+ * and a "what differs" diff can all address a field by one name.
+ */
+
+const positiveInt = (what: string) =>
+  z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be positive`);
+
+export const ACTIVATIONS = ['relu', 'gelu'] as const;
+export const RECIPES = ['seed', 'improved'] as const;
+export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const DATASETS = ['fashion-mnist', 'mnist'] as const;
+
+export const modelFields = {
+  image: positiveInt('image side'),
+  channels: positiveInt('channels'),
+  classes: z.number().int('classes must be a whole number').min(2, 'classes must be at least 2'),
+  patch: positiveInt('patch'),
+  dim: positiveInt('dim'),
+  depth: positiveInt('depth'),
+  heads: positiveInt('heads'),
+  mlp: positiveInt('mlp'),
+  activation: z.enum(ACTIVATIONS, { error: `activation must be one of ${ACTIVATIONS.join(', ')}` }),
+  dropout: z.number().min(0, 'dropout must be at least 0').lt(1, 'dropout must be below 1'),
+};
+
+export const trainFields = {
+  dataset: z.enum(DATASETS, { error: `dataset must be one of ${DATASETS.join(', ')}` }),
+  epochs: positiveInt('epochs').max(1000, 'epochs must be at most 1000'),
+  batch: positiveInt('batch').max(4096, 'batch must be at most 4096'),
+  lr: z.number().positive('lr must be positive').max(1, 'lr must be at most 1'),
+  recipe: z.enum(RECIPES, { error: `recipe must be one of ${RECIPES.join(', ')}` }),
+  seed: z.number().int('seed must be a whole number').min(0, 'seed must be at least 0').max(2 ** 31 - 1),
+  /** 0 means "the whole split". */
+  limitTrain: z.number().int().min(0, 'limitTrain must be at least 0'),
+  limitTest: z.number().int().min(0, 'limitTest must be at least 0'),
+  backend: z.enum(BACKENDS, { error: `backend must be one of ${BACKENDS.join(', ')}` }),
+};
+
+export const MODEL_KEYS = Object.keys(modelFields) as (keyof typeof modelFields)[];
+export const TRAIN_KEYS = Object.keys(trainFields) as (keyof typeof trainFields)[];
+
+const baseSchema = z.object({ ...modelFields, ...trainFields }).strict();
+
+/** Wasm memory is 32-bit and never shrinks: refuse models whose training activations cannot fit. */
+export const MEMORY_LIMIT_BYTES = 2 * 1024 ** 3;
+
+export function tokens(c: Pick<ModelConfig, 'image' | 'patch'>): number {
+  return (c.image / c.patch) ** 2 + 1;
+}
+
+/**
+ * Float32 bytes kept alive for the backward pass of one training step: per layer the residual
+ * stream, LayerNorm outputs, q/k/v, the attention matrix (softmax input and output) and the MLP
+ * hidden layer, with a factor of two for gradients of the same shape. An estimate, on purpose
+ * generous: it only has to catch configs that cannot possibly train.
+ */
+export function estimateTrainingBytes(c: ModelConfig & { batch: number }): number {
+  const n = tokens(c);
+  const perLayer = c.batch * n * (8 * c.dim + 2 * c.mlp) + 2 * c.batch * c.heads * n * n;
+  return 4 * 2 * c.depth * perLayer;
+}
+
+export const runConfigSchema = baseSchema.superRefine((c, ctx) => {
+  if (c.image % c.patch !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['patch'], message: `patch (${c.patch}) must divide the image side (${c.image})` });
+  }
+  if (c.dim % c.heads !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['heads'], message: `dim (${c.dim}) must be divisible by heads (${c.heads})` });
+  }
+  if (c.image % c.patch === 0 && c.dim % c.heads === 0) {
+    const bytes = estimateTrainingBytes(c);
+    if (bytes > MEMORY_LIMIT_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['batch'],
+        message: `model will not fit in memory: one training step needs about ${(bytes / 1024 ** 3).toFixed(1)} GiB (limit ${MEMORY_LIMIT_BYTES / 1024 ** 3} GiB); lower batch, depth, dim or mlp, or raise patch`,
+      });
+    }
+  }
+});
+
+export type RunConfig = z.infer<typeof baseSchema>;
+export type ModelConfig = Pick<RunConfig, (typeof MODEL_KEYS)[number]>;
+export type TrainConfig = Pick<RunConfig, (typeof TRAIN_KEYS)[number]>;
+
+/** The seed report's model and recipe (../shared/seed): 28×28×1, p 4, dim 64, depth 4, heads 4, mlp 256. */
+export const SEED_CONFIG: RunConfig = {
+  image: 28,
+  channels: 1,
+  classes: 10,
+  patch: 4,
+  dim: 64,
+  depth: 4,
+  heads: 4,
+  mlp: 256,
+  activation: 'relu',
+  dropout: 0,
+  dataset: 'fashion-mnist',
+  epochs: 10,
+  batch: 100,
+  lr: 1e-3,
+  recipe: 'seed',
+  seed: 0,
+  limitTrain: 0,
+  limitTest: 0,
+  backend: 'auto',
+};
+
+export const PRESETS: Record<string, { description: string; config: RunConfig }> = {
+  seed: { description: "the seed report's ViT (4 layers, dim 64, patch 4)", config: SEED_CONFIG },
+  tiny: {
+    description: 'a 1-layer ViT that trains in seconds (smoke tests)',
+    config: { ...SEED_CONFIG, patch: 7, dim: 32, depth: 1, heads: 2, mlp: 64, epochs: 2 },
+  },
+  small: {
+    description: '2 layers, dim 48, patch 7: a quick baseline',
+    config: { ...SEED_CONFIG, patch: 7, dim: 48, depth: 2, heads: 4, mlp: 192 },
+  },
+  improved: {
+    description: 'the seed model with the improved recipe (AdamW, warmup + cosine, label smoothing, augmentation), GELU',
+    config: { ...SEED_CONFIG, activation: 'gelu', recipe: 'improved', epochs: 30 },
+  },
+  wide: {
+    description: '6 layers, dim 128, 8 heads, patch 7',
+    config: { ...SEED_CONFIG, patch: 7, dim: 128, depth: 6, heads: 8, mlp: 512 },
+  },
+};
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly issues: { field: string; message: string }[],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Issues as `field: message`, the form every surface (CLI, form, IPC) shows. */
+export function configIssues(error: z.ZodError): { field: string; message: string }[] {
+  return error.issues.map((i) => ({
+    field: i.path.length ? i.path.join('.') : '(config)',
+    message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
+  }));
+}
+
+export function validateConfig(input: unknown): { ok: true; config: RunConfig } | { ok: false; issues: { field: string; message: string }[] } {
+  const r = runConfigSchema.safeParse(input);
+  return r.success ? { ok: true, config: r.data } : { ok: false, issues: configIssues(r.error) };
+}
+
+/** Parses or throws a ConfigError whose message names every bad field. */
+export function parseConfig(input: unknown): RunConfig {
+  const r = validateConfig(input);
+  if (r.ok) return r.config;
+  throw new ConfigError(r.issues.map((i) => `${i.field}: ${i.message}`).join('\n'), r.issues);
+}
+
+/** A preset (default `seed`) with user overrides on top, validated. */
+export function resolveConfig(overrides: Partial<RunConfig>, preset = 'seed'): RunConfig {
+  const base = PRESETS[preset];
+  if (!base) {
+    throw new ConfigError(`preset: unknown preset "${preset}" (known: ${Object.keys(PRESETS).join(', ')})`, [
+      { field: 'preset', message: `unknown preset "${preset}"` },
+    ]);
+  }
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  return parseConfig({ ...base.config, ...defined });
+}
+
+export function modelPart(c: RunConfig): ModelConfig {
+  return Object.fromEntries(MODEL_KEYS.map((k) => [k, c[k]])) as ModelConfig;
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Training tests run a real worker on real data: seconds, not milliseconds.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+    // Two cores: training workers already use both, parallel files would only thrash.
+    fileParallelism: false,
+  },
+});
