@@ -1,11 +1,13 @@
 import { ConfigError } from './vit/config.js';
 import { UsageError } from './cli/args.js';
 import { COST_USAGE, runCost } from './cli/cost.js';
+import { TRAIN_USAGE, runTrain } from './cli/train.js';
 
 type Command = { usage: string; run(argv: string[], print: (s: string) => void): number | Promise<number> };
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   cost: async () => ({ usage: COST_USAGE, run: runCost }),
+  train: async () => ({ usage: TRAIN_USAGE, run: runTrain }),
 };
 
 const usage = () =>

@@ -1,0 +1,20 @@
+import type { EvalResult } from '../train/messages.js';
+
+const pct = (correct: number, total: number) => (total ? ((100 * correct) / total).toFixed(2) : '0.00');
+
+/**
+ * The seed report's "Training result" block, character for character:
+ *   Test Loss: 0.369930 / Test Accuracy of Class 0: 84.70% (847/1000) / Test Accuracy (Overall): …
+ */
+export function resultBlock(r: EvalResult): string {
+  const lines = [`Test Loss: ${r.testLoss.toFixed(6)}`, ''];
+  r.perClass.forEach((c, k) => {
+    lines.push(
+      c.total > 0
+        ? `Test Accuracy of Class ${k}: ${pct(c.correct, c.total)}% (${c.correct}/${c.total})`
+        : `Test Accuracy of Class ${k}: N/A (no test samples)`,
+    );
+  });
+  lines.push('', `Test Accuracy (Overall): ${pct(r.correct, r.total)}% (${r.correct}/${r.total})`);
+  return lines.join('\n');
+}
