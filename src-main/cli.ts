@@ -2,12 +2,19 @@ import { ConfigError } from './vit/config.js';
 import { UsageError } from './cli/args.js';
 import { COST_USAGE, runCost } from './cli/cost.js';
 import { TRAIN_USAGE, runTrain } from './cli/train.js';
+import { LS_USAGE, QUEUE_USAGE, RESUME_USAGE, RM_USAGE, SHOW_USAGE, SWEEP_USAGE, runLs, runQueue, runResume, runRm, runShow, runSweep } from './cli/runs.js';
 
 type Command = { usage: string; run(argv: string[], print: (s: string) => void): number | Promise<number> };
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   cost: async () => ({ usage: COST_USAGE, run: runCost }),
   train: async () => ({ usage: TRAIN_USAGE, run: runTrain }),
+  sweep: async () => ({ usage: SWEEP_USAGE, run: runSweep }),
+  queue: async () => ({ usage: QUEUE_USAGE, run: runQueue }),
+  ls: async () => ({ usage: LS_USAGE, run: runLs }),
+  show: async () => ({ usage: SHOW_USAGE, run: runShow }),
+  rm: async () => ({ usage: RM_USAGE, run: runRm }),
+  resume: async () => ({ usage: RESUME_USAGE, run: runResume }),
 };
 
 const usage = () =>

@@ -103,3 +103,23 @@ export function pruneOptimizerState(root: string, keepEpoch: number): void {
     if (m && Number(m[1]) < keepEpoch) fs.rmSync(path.join(root, name, 'optimizer.bin'), { force: true });
   }
 }
+
+/**
+ * The newest checkpoint under a run's folder that can resume training (weights and optimizer
+ * state complete). The folder, not the database, is the truth here: a process killed between
+ * writing a checkpoint and reporting it leaves the database one checkpoint behind.
+ */
+export function latestResumableCheckpoint(root: string): { dir: string; epoch: number } | null {
+  if (!fs.existsSync(root)) return null;
+  const epochs = fs
+    .readdirSync(root)
+    .map((name) => /^epoch-(\d+)$/.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => b - a);
+  for (const epoch of epochs) {
+    const dir = checkpointDirFor(root, epoch);
+    if (fs.existsSync(path.join(dir, 'model.json')) && fs.existsSync(path.join(dir, 'optimizer.bin'))) return { dir, epoch };
+  }
+  return null;
+}

@@ -1,0 +1,775 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import type { EpochMetrics, EvalResult, RunEnvironment } from '../train/messages.js';
+import { parseConfig, type RunConfig } from '../vit/config.js';
+import { computeCost, type CostBreakdown } from '../vit/cost.js';
+import { NotFoundError, StoreError } from './errors.js';
+
+// Callers that hold a RunStore can catch its errors without a second import path.
+export { NotFoundError, StoreError } from './errors.js';
+import type {
+  Artifact,
+  ClassResult,
+  Comparison,
+  ConfigColumn,
+  DeletedRun,
+  EpochRecord,
+  FilterField,
+  FilterValue,
+  FinalStatus,
+  ListQuery,
+  ListResult,
+  NewRun,
+  RunDetail,
+  RunStatus,
+  RunSummary,
+  SaveComparison,
+  SortField,
+  Sweep,
+  SweepDetail,
+  SweepGrid,
+} from './types.js';
+
+type DB = BetterSqlite3.Database;
+
+export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'];
+const FINAL_STATUSES: readonly FinalStatus[] = ['completed', 'failed', 'cancelled', 'interrupted'];
+const REQUEUABLE: readonly RunStatus[] = ['failed', 'cancelled', 'interrupted'];
+
+const CONFIG_COLUMNS: Record<ConfigColumn, string> = {
+  dataset: 'dataset',
+  image: 'image',
+  channels: 'channels',
+  classes: 'classes',
+  patch: 'patch',
+  dim: 'dim',
+  depth: 'depth',
+  heads: 'heads',
+  mlp: 'mlp',
+  activation: 'activation',
+  dropout: 'dropout',
+  epochs: 'epochs',
+  batch: 'batch',
+  lr: 'lr',
+  recipe: 'recipe',
+  seed: 'seed',
+};
+
+/** The only column expressions a list may sort by; `nullable` ones sort their NULLs last. */
+const SORT_COLUMNS: Record<SortField, { sql: string; nullable?: boolean }> = {
+  ...(Object.fromEntries(Object.entries(CONFIG_COLUMNS).map(([k, v]) => [k, { sql: v }])) as Record<ConfigColumn, { sql: string }>),
+  id: { sql: 'id' },
+  name: { sql: 'name COLLATE NOCASE' },
+  status: { sql: 'status' },
+  createdAt: { sql: 'created_at' },
+  startedAt: { sql: 'started_at', nullable: true },
+  finishedAt: { sql: 'finished_at', nullable: true },
+  testAcc: { sql: 'test_acc', nullable: true },
+  testLoss: { sql: 'test_loss', nullable: true },
+  params: { sql: 'params' },
+  macsPerImage: { sql: 'macs_per_image' },
+  macsPerBatch: { sql: 'macs_per_batch' },
+  epochsDone: { sql: 'epochs_done' },
+  backend: { sql: 'backend', nullable: true },
+};
+
+const FILTER_COLUMNS: Record<FilterField, string> = {
+  ...CONFIG_COLUMNS,
+  backend: 'backend',
+  params: 'params',
+  macsPerImage: 'macs_per_image',
+  testAcc: 'test_acc',
+  epochsDone: 'epochs_done',
+};
+
+const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** Accepts the API's camelCase names and, for the CLI's sake, their snake_case column spellings. */
+function lookupField<T extends string>(table: Record<T, unknown>, field: string, what: string): T {
+  if (Object.hasOwn(table, field)) return field as T;
+  const bySnake = (Object.keys(table) as T[]).find((k) => snake(k) === field);
+  if (bySnake) return bySnake;
+  throw new StoreError(`unknown ${what} field "${field}" (allowed: ${Object.keys(table).join(', ')})`, 'invalid-query');
+}
+
+interface RunRow {
+  id: string;
+  name: string;
+  status: RunStatus;
+  config_json: string;
+  backend: RunEnvironment['backend'] | null;
+  versions_json: string | null;
+  machine_json: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  heartbeat_at: string | null;
+  error: string | null;
+  notes: string;
+  tags: string;
+  sweep_id: string | null;
+  params: number;
+  macs_per_image: number;
+  macs_per_batch: number;
+  test_acc: number | null;
+  test_loss: number | null;
+  epochs_done: number;
+  checkpoint_path: string | null;
+  priority: number;
+}
+
+const SUMMARY_COLUMNS = `id, name, status, config_json, backend, created_at, started_at, finished_at, heartbeat_at, error,
+  notes, tags, sweep_id, params, macs_per_image, macs_per_batch, test_acc, test_loss, epochs_done, checkpoint_path, priority`;
+
+interface EpochRow {
+  epoch: number;
+  train_loss: number | null;
+  train_acc: number;
+  test_loss: number | null;
+  test_acc: number;
+  seconds: number;
+  samples_per_sec: number;
+  lr: number;
+}
+
+interface ComparisonRow {
+  id: string;
+  name: string;
+  run_ids_json: string;
+  baseline_run_id: string | null;
+  settings_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface SweepRow {
+  id: string;
+  name: string;
+  grid_json: string;
+  base_json: string | null;
+  created_at: string;
+}
+
+/** SQLite stores NaN as NULL anyway; saying so keeps a diverged loss from becoming a bind error. */
+const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
+
+function toSummary(r: RunRow): RunSummary {
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    config: JSON.parse(r.config_json) as RunConfig,
+    params: r.params,
+    macsPerImage: r.macs_per_image,
+    macsPerBatch: r.macs_per_batch,
+    testAcc: r.test_acc,
+    testLoss: r.test_loss,
+    epochsDone: r.epochs_done,
+    backend: r.backend,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    heartbeatAt: r.heartbeat_at,
+    error: r.error,
+    notes: r.notes,
+    tags: JSON.parse(r.tags) as string[],
+    sweepId: r.sweep_id,
+    priority: r.priority,
+    checkpointPath: r.checkpoint_path,
+  };
+}
+
+function toComparison(r: ComparisonRow): Comparison {
+  return {
+    id: r.id,
+    name: r.name,
+    runIds: JSON.parse(r.run_ids_json) as string[],
+    baselineRunId: r.baseline_run_id,
+    settings: JSON.parse(r.settings_json) as Record<string, unknown>,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+const toSweep = (r: SweepRow): Sweep => ({
+  id: r.id,
+  name: r.name,
+  grid: JSON.parse(r.grid_json) as SweepGrid,
+  base: r.base_json ? (JSON.parse(r.base_json) as RunConfig) : null,
+  createdAt: r.created_at,
+});
+
+function normaliseTags(tags: readonly string[]): string[] {
+  return [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
+}
+
+/**
+ * A prefix letter, the creation time in base36 (8 digits until 2059, so ids sort by time as text)
+ * and random digits so that runs created in the same millisecond (a sweep) do not collide.
+ */
+export function newId(prefix: string, at: Date): string {
+  const rand = randomBytes(8).readBigUInt64BE() % 36n ** 5n;
+  return prefix + at.getTime().toString(36).padStart(8, '0') + rand.toString(36).padStart(5, '0');
+}
+
+function defaultRunName(c: RunConfig): string {
+  return `vit-L${c.depth}-d${c.dim}-h${c.heads}-p${c.patch}`;
+}
+
+export interface RunStoreOptions {
+  /** The clock used for timestamps and ids; tests and benchmarks inject one. */
+  now?: () => Date;
+}
+
+/**
+ * The repository over one open database. In the app the supervisor is its only writer; every
+ * method that writes more than one statement does so in one transaction, and `transaction(fn)`
+ * groups several calls (one worker message) into one.
+ */
+export class RunStore {
+  private readonly now: () => Date;
+  private readonly s;
+  private readonly listCache = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(
+    readonly db: DB,
+    options: RunStoreOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    const p = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
+    this.s = {
+      insertRun: p(`INSERT INTO runs (id, name, status, config_json, dataset, image, channels, classes, patch, dim, depth, heads,
+        mlp, activation, dropout, epochs, batch, lr, recipe, seed, created_at, notes, tags, sweep_id, params, macs_per_image,
+        macs_per_batch, priority, queue_seq)
+        VALUES (@id, @name, 'queued', @config_json, @dataset, @image, @channels, @classes, @patch, @dim, @depth, @heads,
+        @mlp, @activation, @dropout, @epochs, @batch, @lr, @recipe, @seed, @created_at, @notes, @tags, @sweep_id, @params,
+        @macs_per_image, @macs_per_batch, @priority, @queue_seq)`),
+      nextQueueSeq: p<number>('SELECT coalesce(max(queue_seq), 0) + 1 FROM runs').pluck(),
+      insertCost: p('INSERT INTO costs (run_id, breakdown_json) VALUES (?, ?)'),
+      status: p<RunStatus>('SELECT status FROM runs WHERE id = ?').pluck(),
+      summary: p<RunRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE id = ?`),
+      detail: p<RunRow>(`SELECT ${SUMMARY_COLUMNS}, versions_json, machine_json FROM runs WHERE id = ?`),
+      claim: p(`UPDATE runs SET status = 'running', started_at = coalesce(started_at, @now), heartbeat_at = @now
+        WHERE id = @id AND status = 'queued'`),
+      markStarted: p(`UPDATE runs SET status = 'running', started_at = coalesce(started_at, @now), heartbeat_at = @now,
+        backend = @backend, versions_json = @versions_json, machine_json = @machine_json
+        WHERE id = @id AND status IN ('queued', 'running')`),
+      heartbeat: p(`UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'`),
+      upsertEpoch: p(`INSERT INTO epochs (run_id, epoch, train_loss, train_acc, test_loss, test_acc, seconds, samples_per_sec, lr)
+        VALUES (@run_id, @epoch, @train_loss, @train_acc, @test_loss, @test_acc, @seconds, @samples_per_sec, @lr)
+        ON CONFLICT (run_id, epoch) DO UPDATE SET train_loss = excluded.train_loss, train_acc = excluded.train_acc,
+        test_loss = excluded.test_loss, test_acc = excluded.test_acc, seconds = excluded.seconds,
+        samples_per_sec = excluded.samples_per_sec, lr = excluded.lr`),
+      // The run's headline numbers follow its highest stored epoch, whatever order epochs arrive in.
+      syncFromEpochs: p(`UPDATE runs SET
+        epochs_done = coalesce((SELECT max(epoch) FROM epochs WHERE run_id = @id), 0),
+        test_acc = (SELECT test_acc FROM epochs WHERE run_id = @id ORDER BY epoch DESC LIMIT 1),
+        test_loss = (SELECT test_loss FROM epochs WHERE run_id = @id ORDER BY epoch DESC LIMIT 1),
+        heartbeat_at = CASE WHEN status = 'running' THEN @now ELSE heartbeat_at END
+        WHERE id = @id`),
+      upsertArtifact: p(`INSERT INTO artifacts (run_id, kind, epoch, path, created_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (run_id, kind, path) DO UPDATE SET epoch = excluded.epoch, created_at = excluded.created_at`),
+      setCheckpoint: p(`UPDATE runs SET checkpoint_path = ?,
+        heartbeat_at = CASE WHEN status = 'running' THEN ? ELSE heartbeat_at END WHERE id = ?`),
+      deleteClassResults: p('DELETE FROM class_results WHERE run_id = ?'),
+      insertClassResult: p('INSERT INTO class_results (run_id, class, correct, total) VALUES (?, ?, ?, ?)'),
+      upsertConfusion: p(`INSERT INTO confusion (run_id, matrix_json) VALUES (?, ?)
+        ON CONFLICT (run_id) DO UPDATE SET matrix_json = excluded.matrix_json`),
+      deleteConfusion: p('DELETE FROM confusion WHERE run_id = ?'),
+      setResult: p('UPDATE runs SET test_loss = ?, test_acc = ? WHERE id = ?'),
+      finish: p('UPDATE runs SET status = ?, finished_at = ?, error = ? WHERE id = ?'),
+      // The last sign of life is when the run stopped; "now" may be days later (app restarted).
+      interrupt: p(`UPDATE runs SET status = 'interrupted', finished_at = coalesce(heartbeat_at, started_at, @now),
+        error = @error WHERE id = @id AND status = 'running'`),
+      requeue: p(`UPDATE runs SET status = 'queued', finished_at = NULL, error = NULL, heartbeat_at = NULL, queue_seq = ?
+        WHERE id = ?`),
+      deleteEpochsAfter: p('DELETE FROM epochs WHERE run_id = ? AND epoch > ?'),
+      listQueued: p<RunRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE status = 'queued' ORDER BY priority DESC, queue_seq, rowid`),
+      listRunning: p<RunRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE status = 'running' ORDER BY started_at, rowid`),
+      epochs: p<EpochRow>(`SELECT epoch, train_loss, train_acc, test_loss, test_acc, seconds, samples_per_sec, lr
+        FROM epochs WHERE run_id = ? ORDER BY epoch`),
+      classResults: p<{ class: number; correct: number; total: number }>(
+        'SELECT class, correct, total FROM class_results WHERE run_id = ? ORDER BY class',
+      ),
+      confusion: p<string>('SELECT matrix_json FROM confusion WHERE run_id = ?').pluck(),
+      cost: p<string>('SELECT breakdown_json FROM costs WHERE run_id = ?').pluck(),
+      artifacts: p<{ kind: string; epoch: number | null; path: string; created_at: string }>(
+        'SELECT kind, epoch, path, created_at FROM artifacts WHERE run_id = ? ORDER BY id',
+      ),
+      artifactPaths: p<string>('SELECT path FROM artifacts WHERE run_id = ? ORDER BY id').pluck(),
+      deleteRun: p('DELETE FROM runs WHERE id = ?'),
+      comparisonsWithRun: p<ComparisonRow>(`SELECT * FROM comparisons
+        WHERE EXISTS (SELECT 1 FROM json_each(comparisons.run_ids_json) WHERE value = ?)`),
+      setComparisonRuns: p('UPDATE comparisons SET run_ids_json = ?, updated_at = ? WHERE id = ?'),
+      rename: p('UPDATE runs SET name = ? WHERE id = ?'),
+      setNotes: p('UPDATE runs SET notes = ? WHERE id = ?'),
+      setTags: p('UPDATE runs SET tags = ? WHERE id = ?'),
+      setPriority: p('UPDATE runs SET priority = ? WHERE id = ?'),
+      insertSweep: p('INSERT INTO sweeps (id, name, grid_json, base_json, created_at) VALUES (?, ?, ?, ?, ?)'),
+      sweep: p<SweepRow>('SELECT * FROM sweeps WHERE id = ?'),
+      sweeps: p<SweepRow>('SELECT * FROM sweeps ORDER BY created_at DESC, rowid DESC'),
+      sweepRuns: p<{ id: string; status: RunStatus }>(
+        'SELECT id, status FROM runs WHERE sweep_id = ? ORDER BY queue_seq, rowid',
+      ),
+      insertComparison: p(`INSERT INTO comparisons (id, name, run_ids_json, baseline_run_id, settings_json, created_at, updated_at)
+        VALUES (@id, @name, @run_ids_json, @baseline_run_id, @settings_json, @now, @now)`),
+      updateComparison: p(`UPDATE comparisons SET name = @name, run_ids_json = @run_ids_json, baseline_run_id = @baseline_run_id,
+        settings_json = @settings_json, updated_at = @now WHERE id = @id`),
+      comparisonByName: p<string>('SELECT id FROM comparisons WHERE name = ?').pluck(),
+      comparison: p<ComparisonRow>('SELECT * FROM comparisons WHERE id = ?'),
+      comparisons: p<ComparisonRow>('SELECT * FROM comparisons ORDER BY updated_at DESC, rowid DESC'),
+      deleteComparison: p('DELETE FROM comparisons WHERE id = ?'),
+      runExists: p<number>('SELECT 1 FROM runs WHERE id = ?').pluck(),
+    };
+  }
+
+  /**
+   * Runs `fn` in one transaction: all of its writes land, or (when it throws) none do. Nests:
+   * an inner call becomes a savepoint. `fn` must be synchronous.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  private stamp(): string {
+    return this.now().toISOString();
+  }
+
+  private statusOf(id: string): RunStatus {
+    const status = this.s.status.get(id);
+    if (status === undefined) throw new NotFoundError('run', id);
+    return status;
+  }
+
+  private refuse(id: string, status: RunStatus, action: string): never {
+    throw new StoreError(`run ${id} is ${status}; cannot ${action}`, 'invalid-state');
+  }
+
+  // ── writes ──────────────────────────────────────────────────────────────────────────────────
+
+  /** Validates the config, computes its cost and queues the run. Returns its id. */
+  createRun(input: NewRun): string {
+    if (input.status !== undefined && input.status !== 'queued') {
+      throw new StoreError(`a new run must be queued, not ${String(input.status)}`, 'invalid-state');
+    }
+    const config = parseConfig(input.config);
+    const cost = computeCost(config, config.batch);
+    const at = this.now();
+    return this.transaction(() => {
+      if (input.sweepId !== undefined && !this.s.sweep.get(input.sweepId)) throw new NotFoundError('sweep', input.sweepId);
+      const row = {
+        name: input.name?.trim() || defaultRunName(config),
+        config_json: JSON.stringify(config),
+        ...Object.fromEntries(Object.values(CONFIG_COLUMNS).map((c) => [c, config[c as ConfigColumn]])),
+        created_at: at.toISOString(),
+        notes: input.notes ?? '',
+        tags: JSON.stringify(normaliseTags(input.tags ?? [])),
+        sweep_id: input.sweepId ?? null,
+        params: cost.params.total,
+        macs_per_image: cost.macs.perImage,
+        macs_per_batch: cost.macs.perBatch,
+        priority: input.priority ?? 0,
+        queue_seq: this.s.nextQueueSeq.get(),
+      };
+      let id = '';
+      for (let attempt = 0; ; attempt++) {
+        id = newId('r', at);
+        try {
+          this.s.insertRun.run({ id, ...row });
+          break;
+        } catch (e) {
+          // Five random base36 digits per millisecond: a collision is rare, retrying makes it harmless.
+          if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY' || attempt >= 5) throw e;
+        }
+      }
+      this.s.insertCost.run(id, JSON.stringify(cost));
+      return id;
+    });
+  }
+
+  /**
+   * queued → running before the worker has reported, so that a worker dying during start-up leaves
+   * a running run (which recovery turns into interrupted) rather than a queued one started again
+   * and again. Returns false when the run is no longer queued (cancelled meanwhile).
+   */
+  claim(id: string): boolean {
+    this.statusOf(id);
+    return this.s.claim.run({ id, now: this.stamp() }).changes === 1;
+  }
+
+  /** The worker's `started` message: the run is running on this backend, machine and versions. */
+  markStarted(id: string, env: RunEnvironment): void {
+    const status = this.statusOf(id);
+    const changed = this.s.markStarted.run({
+      id,
+      now: this.stamp(),
+      backend: env.backend,
+      versions_json: JSON.stringify(env.versions),
+      machine_json: JSON.stringify(env.machine),
+    }).changes;
+    if (changed === 0) this.refuse(id, status, 'mark it running');
+  }
+
+  /** Returns false (and writes nothing) when the run is not running. */
+  heartbeat(id: string): boolean {
+    const changed = this.s.heartbeat.run(this.stamp(), id).changes;
+    if (changed === 0) this.statusOf(id);
+    return changed === 1;
+  }
+
+  /** Stores (or replaces) one epoch's metrics; the run's epochs_done and test accuracy follow the latest epoch. */
+  addEpoch(id: string, m: EpochMetrics): void {
+    if (!Number.isInteger(m.epoch) || m.epoch < 1) {
+      throw new StoreError(`epoch must be a whole number from 1, got ${m.epoch}`, 'invalid-query');
+    }
+    this.transaction(() => {
+      this.statusOf(id);
+      this.s.upsertEpoch.run({
+        run_id: id,
+        epoch: m.epoch,
+        train_loss: finiteOrNull(m.trainLoss),
+        train_acc: m.trainAcc,
+        test_loss: finiteOrNull(m.testLoss),
+        test_acc: m.testAcc,
+        seconds: m.seconds,
+        samples_per_sec: m.samplesPerSec,
+        lr: m.lr,
+      });
+      this.s.syncFromEpochs.run({ id, now: this.stamp() });
+    });
+  }
+
+  /** Records a checkpoint; the run's checkpoint_path becomes this one (the one to resume from). */
+  addCheckpoint(id: string, epoch: number, path: string): void {
+    this.transaction(() => {
+      this.statusOf(id);
+      const now = this.stamp();
+      this.s.upsertArtifact.run(id, 'checkpoint', epoch, path, now);
+      this.s.setCheckpoint.run(path, now, id);
+    });
+  }
+
+  /** Records another file owned by the run (a report, an export), so delete() returns it too. */
+  addArtifact(id: string, kind: string, path: string, epoch: number | null = null): void {
+    this.statusOf(id);
+    this.s.upsertArtifact.run(id, kind, epoch, path, this.stamp());
+  }
+
+  /** The final evaluation: per-class counts, confusion matrix, test loss and accuracy = correct / total. */
+  setResult(id: string, r: EvalResult): void {
+    this.transaction(() => {
+      this.statusOf(id);
+      this.s.deleteClassResults.run(id);
+      r.perClass.forEach((c, k) => this.s.insertClassResult.run(id, k, c.correct, c.total));
+      this.s.upsertConfusion.run(id, JSON.stringify(r.confusion));
+      this.s.setResult.run(finiteOrNull(r.testLoss), r.total > 0 ? r.correct / r.total : null, id);
+    });
+  }
+
+  /** queued|running → completed|failed|cancelled|interrupted. */
+  finish(id: string, status: FinalStatus, error?: string): void {
+    if (!FINAL_STATUSES.includes(status)) {
+      throw new StoreError(`finish: status must be one of ${FINAL_STATUSES.join(', ')}, got "${String(status)}"`, 'invalid-query');
+    }
+    this.transaction(() => {
+      const current = this.statusOf(id);
+      if (current !== 'queued' && current !== 'running') this.refuse(id, current, `mark it ${status}`);
+      this.s.finish.run(status, this.stamp(), error ?? null, id);
+    });
+  }
+
+  /**
+   * Runs found `running` without a live worker (the supervisor decides which) become interrupted.
+   * Returns the ids that changed; ids no longer running are left alone.
+   */
+  markInterrupted(staleIds: readonly string[], reason = 'the worker stopped without reporting (crash or app exit); resume it from its last checkpoint'): string[] {
+    return this.transaction(() => {
+      const now = this.stamp();
+      return staleIds.filter((id) => this.s.interrupt.run({ id, now, error: reason }).changes === 1);
+    });
+  }
+
+  /**
+   * failed|cancelled|interrupted → queued, at the back of the queue. With `keepEpochs`, epochs
+   * after it are dropped (the run resumes from the checkpoint of that epoch); final results go,
+   * since the resumed run will evaluate again.
+   */
+  requeue(id: string, options: { keepEpochs?: number } = {}): void {
+    this.transaction(() => {
+      const status = this.statusOf(id);
+      if (!REQUEUABLE.includes(status)) this.refuse(id, status, 'requeue it');
+      if (options.keepEpochs !== undefined) this.s.deleteEpochsAfter.run(id, options.keepEpochs);
+      this.s.deleteClassResults.run(id);
+      this.s.deleteConfusion.run(id);
+      this.s.requeue.run(this.s.nextQueueSeq.get(), id);
+      this.s.syncFromEpochs.run({ id, now: this.stamp() });
+    });
+  }
+
+  /**
+   * Deletes the run's rows (epochs, results, cost, artifacts by cascade) and drops it from saved
+   * comparisons, in one transaction. Returns the files it owned: the caller removes those. A
+   * running run must be cancelled first, or its worker would go on writing files.
+   */
+  delete(id: string): DeletedRun {
+    return this.transaction(() => {
+      const row = this.s.summary.get(id);
+      if (!row) throw new NotFoundError('run', id);
+      if (row.status === 'running') this.refuse(id, row.status, 'delete it (cancel it first)');
+      const paths = [...new Set([...this.s.artifactPaths.all(id), ...(row.checkpoint_path ? [row.checkpoint_path] : [])])];
+      const now = this.stamp();
+      for (const c of this.s.comparisonsWithRun.all(id)) {
+        const runIds = (JSON.parse(c.run_ids_json) as string[]).filter((r) => r !== id);
+        this.s.setComparisonRuns.run(JSON.stringify(runIds), now, c.id);
+      }
+      this.s.deleteRun.run(id);
+      return { id, paths };
+    });
+  }
+
+  /** Several edits of the user's fields at once (a form's save); absent fields stay as they are. */
+  update(id: string, fields: { name?: string; notes?: string; tags?: readonly string[] }): void {
+    this.transaction(() => {
+      this.statusOf(id);
+      if (fields.name !== undefined) this.rename(id, fields.name);
+      if (fields.notes !== undefined) this.setNotes(id, fields.notes);
+      if (fields.tags !== undefined) this.setTags(id, fields.tags);
+    });
+  }
+
+  rename(id: string, name: string): void {
+    const trimmed = name.trim();
+    if (!trimmed) throw new StoreError('a run name cannot be empty', 'invalid-query');
+    if (this.s.rename.run(trimmed, id).changes === 0) throw new NotFoundError('run', id);
+  }
+
+  setNotes(id: string, notes: string): void {
+    if (this.s.setNotes.run(notes, id).changes === 0) throw new NotFoundError('run', id);
+  }
+
+  setTags(id: string, tags: readonly string[]): string[] {
+    const clean = normaliseTags(tags);
+    if (this.s.setTags.run(JSON.stringify(clean), id).changes === 0) throw new NotFoundError('run', id);
+    return clean;
+  }
+
+  /** Higher runs first among queued runs. */
+  setPriority(id: string, priority: number): void {
+    if (!Number.isInteger(priority)) throw new StoreError(`priority must be a whole number, got ${priority}`, 'invalid-query');
+    if (this.s.setPriority.run(priority, id).changes === 0) throw new NotFoundError('run', id);
+  }
+
+  // ── reads ───────────────────────────────────────────────────────────────────────────────────
+
+  get(id: string): RunDetail {
+    const row = this.s.detail.get(id) as (RunRow & { versions_json: string | null; machine_json: string | null }) | undefined;
+    if (!row) throw new NotFoundError('run', id);
+    const confusion = this.s.confusion.get(id);
+    const cost = this.s.cost.get(id);
+    return {
+      ...toSummary(row),
+      versions: row.versions_json ? (JSON.parse(row.versions_json) as Record<string, string>) : null,
+      machine: row.machine_json ? (JSON.parse(row.machine_json) as RunEnvironment['machine']) : null,
+      epochs: this.s.epochs.all(id).map(
+        (e): EpochRecord => ({
+          epoch: e.epoch,
+          trainLoss: e.train_loss,
+          trainAcc: e.train_acc,
+          testLoss: e.test_loss,
+          testAcc: e.test_acc,
+          seconds: e.seconds,
+          samplesPerSec: e.samples_per_sec,
+          lr: e.lr,
+        }),
+      ),
+      perClass: this.s.classResults.all(id).map(
+        (c): ClassResult => ({ ...c, acc: c.total > 0 ? c.correct / c.total : null }),
+      ),
+      confusion: confusion ? (JSON.parse(confusion) as number[][]) : null,
+      cost: cost ? (JSON.parse(cost) as CostBreakdown) : null,
+      artifacts: this.s.artifacts.all(id).map((a): Artifact => ({ kind: a.kind, epoch: a.epoch, path: a.path, createdAt: a.created_at })),
+    };
+  }
+
+  /** The status, or undefined for an unknown id (a cheap existence check). */
+  getStatus(id: string): RunStatus | undefined {
+    return this.s.status.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.s.runExists.get(id) !== undefined;
+  }
+
+  list(query: ListQuery = {}): ListResult {
+    const where: string[] = [];
+    const params: unknown[] = [];
+
+    if (query.status !== undefined) {
+      const statuses = Array.isArray(query.status) ? query.status : [query.status];
+      for (const s of statuses) {
+        if (!RUN_STATUSES.includes(s)) throw new StoreError(`unknown status "${s}" (allowed: ${RUN_STATUSES.join(', ')})`, 'invalid-query');
+      }
+      if (statuses.length === 0) return { total: 0, rows: [] };
+      where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
+      params.push(...statuses);
+    }
+    if (query.sweepId !== undefined) {
+      where.push('sweep_id = ?');
+      params.push(query.sweepId);
+    }
+    const search = query.search?.trim();
+    if (search) {
+      const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push(`(name LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')`);
+      params.push(like, like, `${like.slice(1)}`);
+    }
+    for (const [key, value] of Object.entries(query.filters ?? {})) {
+      if (value === undefined) continue;
+      const column = FILTER_COLUMNS[lookupField(FILTER_COLUMNS, key, 'filter')];
+      this.addFilter(where, params, key, column, value);
+    }
+
+    const field = lookupField(SORT_COLUMNS, query.sort ?? 'createdAt', 'sort');
+    const dir = query.dir ?? 'desc';
+    if (dir !== 'asc' && dir !== 'desc') throw new StoreError(`sort direction must be asc or desc, got "${String(dir)}"`, 'invalid-query');
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+      throw new StoreError(`limit must be a whole number from 1 to 10000, got ${limit}`, 'invalid-query');
+    }
+    if (!Number.isInteger(offset) || offset < 0) throw new StoreError(`offset must be a whole number ≥ 0, got ${offset}`, 'invalid-query');
+
+    const { sql: col, nullable } = SORT_COLUMNS[field];
+    const d = dir.toUpperCase();
+    // DESC already puts NULLs last (SQLite orders them lowest) and can walk the index; only ASC
+    // needs telling. rowid breaks ties so pages neither repeat nor skip rows.
+    const order = `${col} ${d}${nullable && dir === 'asc' ? ' NULLS LAST' : ''}, rowid ${d}`;
+    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = this.cached(`SELECT count(*) FROM runs ${whereSql}`).pluck().get(...params) as number;
+    const rows = this.cached(`SELECT ${SUMMARY_COLUMNS} FROM runs ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(
+      ...params,
+      limit,
+      offset,
+    ) as RunRow[];
+    return { total, rows: rows.map(toSummary) };
+  }
+
+  private addFilter(where: string[], params: unknown[], key: string, column: string, value: FilterValue): void {
+    if (Array.isArray(value)) {
+      if (value.length === 0) {
+        where.push('0');
+        return;
+      }
+      where.push(`${column} IN (${value.map(() => '?').join(', ')})`);
+      params.push(...value);
+    } else if (typeof value === 'object' && value !== null) {
+      const { min, max } = value;
+      if (min === undefined && max === undefined) throw new StoreError(`filter ${key}: give min, max or a value`, 'invalid-query');
+      if (min !== undefined) {
+        where.push(`${column} >= ?`);
+        params.push(min);
+      }
+      if (max !== undefined) {
+        where.push(`${column} <= ?`);
+        params.push(max);
+      }
+    } else if (typeof value === 'string' || typeof value === 'number') {
+      where.push(`${column} = ?`);
+      params.push(value);
+    } else {
+      throw new StoreError(`filter ${key}: unsupported value ${JSON.stringify(value)}`, 'invalid-query');
+    }
+  }
+
+  /** List statements differ only by which filters are present: a handful of shapes, each prepared once. */
+  private cached(sql: string): BetterSqlite3.Statement {
+    let st = this.listCache.get(sql);
+    if (!st) {
+      if (this.listCache.size > 200) this.listCache.clear();
+      st = this.db.prepare(sql);
+      this.listCache.set(sql, st);
+    }
+    return st;
+  }
+
+  /** Queued runs in the order they will start. */
+  listQueued(): RunSummary[] {
+    return this.s.listQueued.all().map(toSummary);
+  }
+
+  listRunning(): RunSummary[] {
+    return this.s.listRunning.all().map(toSummary);
+  }
+
+  // ── sweeps ──────────────────────────────────────────────────────────────────────────────────
+
+  /** Records a sweep (its runs are created with `createRun({ sweepId })`). Returns its id. */
+  createSweep(input: { name?: string; grid: SweepGrid; base?: RunConfig }): string {
+    const at = this.now();
+    const id = newId('s', at);
+    const name = input.name?.trim() || `sweep ${at.toISOString().slice(0, 16).replace('T', ' ')}`;
+    this.s.insertSweep.run(id, name, JSON.stringify(input.grid), input.base ? JSON.stringify(input.base) : null, at.toISOString());
+    return id;
+  }
+
+  getSweep(id: string): SweepDetail {
+    const row = this.s.sweep.get(id);
+    if (!row) throw new NotFoundError('sweep', id);
+    const runs = this.s.sweepRuns.all(id);
+    const counts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
+    for (const r of runs) counts[r.status]++;
+    return { ...toSweep(row), runIds: runs.map((r) => r.id), counts };
+  }
+
+  listSweeps(): Sweep[] {
+    return this.s.sweeps.all().map(toSweep);
+  }
+
+  // ── comparisons ─────────────────────────────────────────────────────────────────────────────
+
+  /** Creates (no id) or updates (id) a saved comparison. Names are unique. */
+  saveComparison(input: SaveComparison): Comparison {
+    const name = input.name.trim();
+    if (!name) throw new StoreError('a comparison needs a name', 'invalid-query');
+    return this.transaction(() => {
+      const runIds = [...new Set(input.runIds)];
+      for (const r of runIds) if (!this.has(r)) throw new NotFoundError('run', r);
+      const baseline = input.baselineRunId ?? null;
+      if (baseline !== null && !runIds.includes(baseline)) {
+        throw new StoreError(`baseline run ${baseline} is not one of the compared runs`, 'invalid-query');
+      }
+      const holder = this.s.comparisonByName.get(name);
+      if (holder !== undefined && holder !== input.id) {
+        throw new StoreError(`a comparison named "${name}" already exists`, 'conflict');
+      }
+      const row = {
+        id: input.id ?? newId('c', this.now()),
+        name,
+        run_ids_json: JSON.stringify(runIds),
+        baseline_run_id: baseline,
+        settings_json: JSON.stringify(input.settings ?? {}),
+        now: this.stamp(),
+      };
+      if (input.id !== undefined) {
+        if (this.s.updateComparison.run(row).changes === 0) throw new NotFoundError('comparison', input.id);
+      } else {
+        this.s.insertComparison.run(row);
+      }
+      return toComparison(this.s.comparison.get(row.id)!);
+    });
+  }
+
+  getComparison(id: string): Comparison {
+    const row = this.s.comparison.get(id);
+    if (!row) throw new NotFoundError('comparison', id);
+    return toComparison(row);
+  }
+
+  listComparisons(): Comparison[] {
+    return this.s.comparisons.all().map(toComparison);
+  }
+
+  deleteComparison(id: string): void {
+    if (this.s.deleteComparison.run(id).changes === 0) throw new NotFoundError('comparison', id);
+  }
+}

@@ -1,0 +1,168 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ApiEvent } from '../../src-main/api/contract.js';
+import { openEngine, type Engine } from '../../src-main/app/engine.js';
+import { openDatabase } from '../../src-main/store/db.js';
+import { RunStore } from '../../src-main/store/runs.js';
+import { resolveConfig } from '../../src-main/vit/config.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-supervisor-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const tiny = resolveConfig({ epochs: 2, limitTrain: 600, limitTest: 300 }, 'tiny');
+/** Long enough to be killed mid-run: many short epochs. */
+const long = resolveConfig({ epochs: 40, limitTrain: 1500, limitTest: 200 }, 'tiny');
+
+let dbCounter = 0;
+const freshDb = () => path.join(tmp, `runs-${++dbCounter}.db`);
+
+function engine(dbPath: string, opts: Partial<Parameters<typeof openEngine>[0]> = {}): Engine {
+  return openEngine({ dbPath, heartbeatMs: 200, staleMs: 1500, ...opts });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, f: () => T | undefined | null | false, timeoutMs = 120_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Reads the file as another process would, without holding it open. */
+function peek<T>(dbPath: string, f: (s: RunStore) => T): T {
+  const db = openDatabase(dbPath);
+  try {
+    return f(new RunStore(db));
+  } finally {
+    db.close();
+  }
+}
+
+describe('supervisor with a real database and real workers', () => {
+  it('persists every message of a run and fans events out', async () => {
+    const e = engine(freshDb());
+    const events: ApiEvent[] = [];
+    e.supervisor.on((ev) => events.push(ev));
+    e.supervisor.start();
+    const id = e.supervisor.enqueue(tiny, { name: 'persisted', tags: ['t1'] });
+    expect(await e.supervisor.waitFor(id)).toBe('completed');
+    const run = e.store.get(id);
+    expect(run.epochs.map((x) => x.epoch)).toEqual([1, 2]);
+    expect(run.perClass.reduce((s, c) => s + c.total, 0)).toBe(300);
+    expect(run.testAcc).toBeCloseTo(run.perClass.reduce((s, c) => s + c.correct, 0) / 300, 6);
+    expect(run.backend).toBeTruthy();
+    expect(run.checkpointPath).toMatch(/epoch-0002$/);
+    expect(fs.existsSync(path.join(run.checkpointPath!, 'weights.bin'))).toBe(true);
+    expect(events.filter((x) => x.type === 'run/epoch')).toHaveLength(2);
+    expect(events.some((x) => x.type === 'run/progress')).toBe(true);
+    expect(events.filter((x) => x.type === 'run/status').map((x) => (x as { status: string }).status)).toEqual(['queued', 'running', 'completed']);
+
+    // Deleting removes the rows and the checkpoint files together.
+    await e.supervisor.delete([id]);
+    expect(e.store.getStatus(id)).toBeUndefined();
+    expect(fs.existsSync(run.checkpointPath!)).toBe(false);
+    await e.close();
+  });
+
+  it('runs one at a time by default and cancels queued and running runs', async () => {
+    const e = engine(freshDb());
+    e.supervisor.start();
+    const a = e.supervisor.enqueue(long);
+    const b = e.supervisor.enqueue(long);
+    await until('a running', () => e.store.getStatus(a) === 'running');
+    expect(e.store.getStatus(b)).toBe('queued');
+    expect(e.supervisor.cancel(b)).toBe('cancelled');
+    await until('a first epoch', () => e.store.get(a).epochsDone >= 1);
+    e.supervisor.cancel(a);
+    expect(await e.supervisor.waitFor(a)).toBe('cancelled');
+    expect(e.store.get(a).epochsDone).toBeGreaterThanOrEqual(1);
+    await e.close();
+  });
+
+  it('kill -9 of a worker mid-epoch keeps its finished epochs and leaves the run interrupted, resumable', async () => {
+    const dbPath = freshDb();
+    const e = engine(dbPath);
+    e.supervisor.start();
+    const id = e.supervisor.enqueue(long);
+    await until('two epochs', () => e.store.get(id).epochsDone >= 2);
+    const pid = e.supervisor.workerPid(id)!;
+    process.kill(pid, 'SIGKILL');
+    expect(await e.supervisor.waitFor(id)).toBe('interrupted');
+    const run = e.store.get(id);
+    expect(run.error).toMatch(/SIGKILL/);
+    expect(run.epochs.length).toBeGreaterThanOrEqual(2);
+    await e.close();
+
+    // Still interrupted after a restart, and resumable from its checkpoint.
+    const again = engine(dbPath);
+    again.supervisor.start();
+    expect(again.store.getStatus(id)).toBe('interrupted');
+    await again.close();
+  });
+
+  it('kill -9 of the supervisor process mid-run: after restart the run is interrupted and resumes from its checkpoint', async () => {
+    const dbPath = freshDb();
+    const cli = spawn(
+      process.execPath,
+      [path.join(root, 'bin/vitlab.js'), 'train', '--preset', 'tiny', '--epochs', '6', '--limit-train', '1500', '--limit-test', '200', '--db', dbPath, '--json'],
+      { stdio: 'ignore' },
+    );
+    const exited = new Promise((r) => cli.on('exit', r));
+    const id = await until('a stored epoch', () => {
+      if (!fs.existsSync(dbPath)) return null;
+      const rows = peek(dbPath, (s) => s.list({}).rows);
+      return rows[0] && rows[0].epochsDone >= 2 && rows[0].checkpointPath ? rows[0].id : null;
+    });
+    cli.kill('SIGKILL');
+    await exited;
+    const before = peek(dbPath, (s) => s.get(id));
+    expect(before.status).toBe('running');
+
+    await sleep(1600); // let its heartbeat go stale
+    const e = engine(dbPath);
+    const { interrupted } = e.supervisor.start();
+    expect(interrupted).toEqual([id]);
+    const stored = e.store.get(id);
+    expect(stored.status).toBe('interrupted');
+    expect(stored.epochs.length).toBeGreaterThanOrEqual(2);
+
+    const startEpochs: number[] = [];
+    e.supervisor.on((ev) => {
+      if (ev.type === 'run/epoch' && ev.runId === id) startEpochs.push(ev.metrics.epoch);
+    });
+    e.supervisor.resume(id);
+    const final = await e.supervisor.waitFor(id);
+    expect({ final, error: e.store.get(id).error }).toEqual({ final: 'completed', error: null });
+    const done = e.store.get(id);
+    // The resumed worker started after the checkpoint's epoch, not from scratch.
+    expect(startEpochs[0]).toBeGreaterThan(1);
+    expect(done.epochs.map((x) => x.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(done.perClass.length).toBe(10);
+    await e.close();
+  });
+
+  it('a queued sweep survives a restart and its runs complete', async () => {
+    const dbPath = freshDb();
+    const first = engine(dbPath);
+    // Not started: the queue is only persisted, as when the app closes with a queue.
+    const sweepId = first.store.createSweep({ name: 'depth sweep', grid: { depth: [1, 2] } });
+    const ids = [1, 2].map((depth) => first.supervisor.enqueue({ ...tiny, depth, epochs: 1 }, { sweepId, name: `depth=${depth}` }));
+    await first.close();
+
+    const second = engine(dbPath);
+    expect(second.store.listQueued().map((r) => r.id)).toEqual(ids);
+    second.supervisor.start();
+    for (const id of ids) expect(await second.supervisor.waitFor(id)).toBe('completed');
+    expect(second.store.getSweep(sweepId).counts.completed).toBe(2);
+    await second.close();
+  });
+});
