@@ -15,6 +15,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   show: async () => ({ usage: SHOW_USAGE, run: runShow }),
   rm: async () => ({ usage: RM_USAGE, run: runRm }),
   resume: async () => ({ usage: RESUME_USAGE, run: runResume }),
+  data: async () => {
+    const m = await import('./cli/data.js');
+    return { usage: m.DATA_USAGE, run: m.runData };
+  },
 };
 
 const usage = () =>
