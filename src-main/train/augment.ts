@@ -12,7 +12,9 @@ export function augmentInto(
   rand: () => number,
   opts: { flip: boolean; shift: number },
 ): void {
-  const flip = opts.flip && rand() < 0.5;
+  // Always draw the coin, so the stream advances the same whether flips are allowed or not.
+  const coin = rand();
+  const flip = opts.flip && coin < 0.5;
   const dx = Math.floor(rand() * (2 * opts.shift + 1)) - opts.shift;
   const dy = Math.floor(rand() * (2 * opts.shift + 1)) - opts.shift;
   dst.fill(0);
