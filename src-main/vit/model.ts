@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { tokens, type ModelConfig } from './config.js';
+import { attentionCore, attentionCoreInference, linear } from './fast.js';
+import { activate, layerNorm, referenceForward } from './reference.js';
 
 /**
  * The seed's ViT as plain tfjs variables and ops (no tf.layers), so that every op it uses has a
@@ -62,6 +64,8 @@ export class VitModel {
   constructor(
     readonly config: ModelConfig,
     seed = 0,
+    /** `auto`: the optimised formulation where the backend has its kernels (wasm), else the reference. */
+    readonly kernels: 'auto' | 'fast' | 'reference' = 'auto',
   ) {
     this.tokens = tokens(config);
     this.headDim = config.dim / config.heads;
@@ -132,9 +136,23 @@ export class VitModel {
 
   /**
    * Logits [B, classes] from patches [B, N-1, p·p·C] (see `patchify`). `training` turns dropout on;
-   * `dropoutSeed` makes it reproducible.
+   * `dropoutSeed` makes it reproducible. Uses the optimised formulation (fused linear layers with
+   * plain-matMul gradients, the SIMD attention kernel) where the backend has it, else the reference.
    */
   forward(patches: tf.Tensor3D, training = false, dropoutSeed = 0): tf.Tensor2D {
+    return this.useFast() ? this.fastForward(patches, training, dropoutSeed) : referenceForward(this.config, this.weights, patches, training, dropoutSeed);
+  }
+
+  /** Whether forward() takes the optimised path on the current backend. */
+  useFast(): boolean {
+    if (this.kernels === 'reference') return false;
+    if (this.kernels === 'fast') return true;
+    // On cpu the reference stays the default: its profile is what the MACs test counts, and cpu is
+    // a last-resort backend. tensorflow has native batched matMuls.
+    return tf.getBackend() === 'wasm';
+  }
+
+  private fastForward(patches: tf.Tensor3D, training: boolean, dropoutSeed: number): tf.Tensor2D {
     const c = this.config;
     const w = this.weights;
     const [B, P, F] = patches.shape;
@@ -142,66 +160,29 @@ export class VitModel {
     const d = c.dim;
     let dropCounter = 0;
     const drop = <T extends tf.Tensor>(x: T): T => (training && c.dropout > 0 ? (tf.dropout(x, c.dropout, undefined, dropoutSeed + dropCounter++) as T) : x);
+    const shape = { B, N, heads: c.heads, headDim: this.headDim };
+    // Under a gradient tape the attention keeps its probabilities for the backward pass.
+    const tape = training || tf.engine().state.gradientDepth > 0;
 
-    const emb = dense(patches.reshape([B * P, F]), w.patch).reshape([B, P, d]);
+    const emb = linear(patches.reshape([B * P, F]), w.patch.w, w.patch.b).reshape([B, P, d]);
     const cls = tf.tile(w.cls, [B, 1, 1]);
     let x: tf.Tensor2D = tf.concat([cls, emb], 1).add(w.pos).reshape([B * N, d]);
 
     for (const blk of w.blocks) {
-      x = x.add(this.attention(layerNorm(x, blk.norm1), blk, B, N));
-      const h = activate(dense(layerNorm(x, blk.norm2), blk.mlp1), c.activation);
-      x = x.add(drop(dense(drop(h), blk.mlp2)));
+      const qkv = linear(layerNorm(x, blk.norm1), blk.qkv.w, blk.qkv.b);
+      const att = tape ? attentionCore(qkv, shape) : attentionCoreInference(qkv, shape);
+      x = x.add(linear(att, blk.fcOut.w, blk.fcOut.b));
+      const xn = layerNorm(x, blk.norm2);
+      const h = c.activation === 'relu' ? linear(xn, blk.mlp1.w, blk.mlp1.b, 'relu') : activate(linear(xn, blk.mlp1.w, blk.mlp1.b), c.activation);
+      x = x.add(drop(linear(drop(h), blk.mlp2.w, blk.mlp2.b)));
     }
     const clsOut = x.reshape([B, N, d]).slice([0, 0, 0], [B, 1, d]).reshape([B, d]) as tf.Tensor2D;
-    return dense(layerNorm(clsOut, w.headNorm), w.head);
-  }
-
-  private attention(x: tf.Tensor2D, blk: Block, B: number, N: number): tf.Tensor2D {
-    const d = this.config.dim;
-    const h = this.config.heads;
-    const hd = this.headDim;
-    const qkv = dense(x, blk.qkv); // [B·N, 3d]
-    // [B, N, 3, h, hd] would need a rank-5 transpose (slow on wasm); three slices keep it rank 4.
-    const heads = (i: number) =>
-      qkv
-        .slice([0, i * d], [B * N, d])
-        .reshape([B, N, h, hd])
-        .transpose([0, 2, 1, 3])
-        .reshape([B * h, N, hd]) as tf.Tensor3D;
-    const q = heads(0);
-    const k = heads(1);
-    const v = heads(2);
-    const scores = tf.matMul(q, k, false, true).mul(1 / Math.sqrt(hd));
-    const attn = tf.softmax(scores);
-    const out = tf
-      .matMul(attn, v)
-      .reshape([B, h, N, hd])
-      .transpose([0, 2, 1, 3])
-      .reshape([B * N, d]) as tf.Tensor2D;
-    return dense(out, blk.fcOut);
+    return linear(layerNorm(clsOut, w.headNorm), w.head.w, w.head.b);
   }
 
   dispose(): void {
     for (const v of this.namedVariables()) v.variable.dispose();
   }
-}
-
-export function dense(x: tf.Tensor2D, l: Linear): tf.Tensor2D {
-  return tf.matMul(x, l.w).add(l.b);
-}
-
-export function layerNorm(x: tf.Tensor2D, n: Norm, eps = 1e-5): tf.Tensor2D {
-  const mean = x.mean(-1, true);
-  const xc = x.sub(mean);
-  const variance = xc.square().mean(-1, true);
-  return xc.mul(variance.add(eps).rsqrt()).mul(n.g).add(n.b);
-}
-
-const SQRT1_2 = Math.SQRT1_2;
-export function activate(x: tf.Tensor2D, kind: ModelConfig['activation']): tf.Tensor2D {
-  if (kind === 'relu') return tf.relu(x);
-  // Exact (erf) GELU, PyTorch's default `approximate='none'`.
-  return x.mul(tf.erf(x.mul(SQRT1_2)).add(1)).mul(0.5);
 }
 
 /**
