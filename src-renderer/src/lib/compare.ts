@@ -1,0 +1,87 @@
+/**
+ * Pure helpers of the compare view (no Svelte, no DOM): which config fields differ, effect
+ * groups (mean and spread of accuracy per value of a field), deltas against a baseline.
+ */
+
+export interface CompareRun {
+  id: string;
+  name: string;
+  config: Record<string, unknown>;
+  testAcc: number | null;
+  params: number;
+  macsPerImage: number;
+}
+
+/** Fields whose value is not the same in every run (in the given field order). */
+export function differingFields(runs: readonly CompareRun[], fields: readonly string[]): string[] {
+  if (runs.length < 2) return [];
+  return fields.filter((f) => {
+    const first = JSON.stringify(runs[0]!.config[f]);
+    return runs.some((r) => JSON.stringify(r.config[f]) !== first);
+  });
+}
+
+/** Distinct values of a field, numbers ascending, then strings. */
+export function distinctValues(runs: readonly CompareRun[], field: string): (string | number)[] {
+  const set = new Map<string, string | number>();
+  for (const r of runs) {
+    const v = r.config[field];
+    if (typeof v === 'number' || typeof v === 'string') set.set(JSON.stringify(v), v);
+    else set.set(JSON.stringify(v ?? null), String(v));
+  }
+  return [...set.values()].sort((a, b) =>
+    typeof a === 'number' && typeof b === 'number' ? a - b : typeof a === 'number' ? -1 : typeof b === 'number' ? 1 : String(a).localeCompare(String(b)),
+  );
+}
+
+export interface EffectGroup {
+  value: string | number;
+  n: number;
+  /** Runs with an accuracy. */
+  nAcc: number;
+  meanAcc: number | null;
+  minAcc: number | null;
+  maxAcc: number | null;
+  sdAcc: number | null;
+  meanMacs: number;
+  meanParams: number;
+}
+
+/** Accuracy per value of `field`: mean over the runs (seeds) that share it, with min, max and SD. */
+export function effectGroups(runs: readonly CompareRun[], field: string): EffectGroup[] {
+  return distinctValues(runs, field).map((value) => {
+    const rs = runs.filter((r) => (typeof value === 'number' ? r.config[field] === value : String(r.config[field]) === String(value)));
+    const accs = rs.map((r) => r.testAcc).filter((a): a is number => typeof a === 'number' && Number.isFinite(a));
+    const mean = accs.length ? accs.reduce((s, a) => s + a, 0) / accs.length : null;
+    const sd = mean !== null && accs.length > 1 ? Math.sqrt(accs.reduce((s, a) => s + (a - mean) ** 2, 0) / (accs.length - 1)) : null;
+    return {
+      value,
+      n: rs.length,
+      nAcc: accs.length,
+      meanAcc: mean,
+      minAcc: accs.length ? Math.min(...accs) : null,
+      maxAcc: accs.length ? Math.max(...accs) : null,
+      sdAcc: sd,
+      meanMacs: rs.reduce((s, r) => s + r.macsPerImage, 0) / Math.max(1, rs.length),
+      meanParams: rs.reduce((s, r) => s + r.params, 0) / Math.max(1, rs.length),
+    };
+  });
+}
+
+export interface Delta {
+  id: string;
+  /** Percentage points as a fraction (0.0123 = +1.23 pt); null without both accuracies. */
+  dAcc: number | null;
+  xParams: number | null;
+  xMacs: number | null;
+}
+
+export function deltaAgainst(run: CompareRun, base: CompareRun | undefined): Delta {
+  if (!base) return { id: run.id, dAcc: null, xParams: null, xMacs: null };
+  return {
+    id: run.id,
+    dAcc: run.testAcc != null && base.testAcc != null ? run.testAcc - base.testAcc : null,
+    xParams: base.params > 0 ? run.params / base.params : null,
+    xMacs: base.macsPerImage > 0 ? run.macsPerImage / base.macsPerImage : null,
+  };
+}

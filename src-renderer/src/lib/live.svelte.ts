@@ -1,0 +1,186 @@
+import { api, call } from './api';
+import type { ApiEvent, EpochLike, ProgressInfo, RunConfig, RunStatus, RunSummary } from './types';
+import { debounce } from './util';
+
+/**
+ * Runs that are queued or running, kept current from events: progress per batch, metrics per
+ * epoch, status changes. Runs that finish while the app is open stay listed as "recently
+ * finished" until the page reloads. One instance for the whole app (sidebar count, live view,
+ * run detail).
+ */
+export interface LiveRun {
+  id: string;
+  name: string;
+  status: RunStatus;
+  config: RunConfig | null;
+  progress: ProgressInfo | null;
+  epochs: EpochLike[];
+  error: string | null;
+  createdAt: string | null;
+  startedAt: string | null;
+  /** When this page saw it finish (ms), for the recently-finished list. */
+  finishedSeen: number | null;
+}
+
+export const isActive = (s: RunStatus | string): boolean => s === 'running' || s === 'queued';
+export const isTerminal = (s: RunStatus | string): boolean => !isActive(s);
+export const canResume = (s: RunStatus | string): boolean => s === 'interrupted' || s === 'failed' || s === 'cancelled';
+
+type Listener = (e: ApiEvent) => void;
+
+class LiveRuns {
+  runs = $state<Record<string, LiveRun>>({});
+  loaded = $state(false);
+  error = $state<string | null>(null);
+
+  readonly active = $derived(
+    Object.values(this.runs)
+      .filter((r) => isActive(r.status))
+      .sort((a, b) => (a.status === b.status ? (a.createdAt ?? '').localeCompare(b.createdAt ?? '') : a.status === 'running' ? -1 : 1)),
+  );
+  readonly running = $derived(this.active.filter((r) => r.status === 'running'));
+  readonly queued = $derived(this.active.filter((r) => r.status === 'queued'));
+  readonly finished = $derived(
+    Object.values(this.runs)
+      .filter((r) => isTerminal(r.status))
+      .sort((a, b) => (b.finishedSeen ?? 0) - (a.finishedSeen ?? 0)),
+  );
+  readonly count = $derived(this.active.length);
+
+  private readonly subscribers = new Set<Listener>();
+  private started = false;
+  private readonly scheduleRefresh = debounce(() => void this.refresh(), 400);
+
+  /** Loads the active runs once and follows events from then on. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    api.onEvent((e) => this.onEvent(e));
+    void this.refresh();
+  }
+
+  /** Events, after this store has applied them (views that also want raw events). */
+  subscribe(l: Listener): () => void {
+    this.subscribers.add(l);
+    return () => this.subscribers.delete(l);
+  }
+
+  private fromSummary(s: RunSummary, prev?: LiveRun): LiveRun {
+    return {
+      id: s.id,
+      name: s.name,
+      status: s.status,
+      config: s.config,
+      progress: isActive(s.status) ? (prev?.progress ?? null) : null,
+      epochs: prev?.epochs ?? [],
+      error: s.error,
+      createdAt: s.createdAt,
+      startedAt: s.startedAt,
+      finishedSeen: isTerminal(s.status) ? (prev?.finishedSeen ?? Date.now()) : null,
+    };
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const r = await call('runs/list', { status: ['running', 'queued'], sort: 'createdAt', dir: 'asc', limit: 1000 });
+      const next: Record<string, LiveRun> = {};
+      const seen = new Set<string>();
+      for (const s of r.rows) {
+        seen.add(s.id);
+        next[s.id] = this.fromSummary(s, this.runs[s.id]);
+      }
+      // Runs we showed as active that are no longer: look up how they ended.
+      const gone = Object.values(this.runs).filter((x) => !seen.has(x.id));
+      for (const g of gone) {
+        if (isTerminal(g.status)) {
+          next[g.id] = g;
+          continue;
+        }
+        try {
+          const d = await call('runs/get', { id: g.id });
+          next[g.id] = this.fromSummary(d, g);
+        } catch {
+          // Deleted meanwhile: drop it.
+        }
+      }
+      // Epoch curves of running runs that we have not seen from events (opened mid-run).
+      const needEpochs = Object.values(next).filter((x) => x.status === 'running' && x.epochs.length === 0);
+      this.runs = next;
+      this.loaded = true;
+      this.error = null;
+      for (const x of needEpochs) void this.loadEpochs(x.id);
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  private async loadEpochs(id: string): Promise<void> {
+    try {
+      const d = await call('runs/get', { id });
+      const cur = this.runs[id];
+      if (!cur) return;
+      // Keep epochs that events delivered meanwhile.
+      const byEpoch = new Map<number, EpochLike>();
+      for (const e of d.epochs) byEpoch.set(e.epoch, e);
+      for (const e of cur.epochs) byEpoch.set(e.epoch, e);
+      cur.epochs = [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
+    } catch {
+      // A run deleted meanwhile.
+    }
+  }
+
+  private onEvent(e: ApiEvent): void {
+    switch (e.type) {
+      case 'run/progress': {
+        const r = this.runs[e.runId];
+        if (!r) {
+          this.scheduleRefresh();
+          break;
+        }
+        r.progress = e.progress;
+        if (r.status === 'queued') r.status = 'running';
+        break;
+      }
+      case 'run/epoch': {
+        const r = this.runs[e.runId];
+        if (!r) {
+          this.scheduleRefresh();
+          break;
+        }
+        const m = e.metrics;
+        const rec: EpochLike = { epoch: m.epoch, trainLoss: m.trainLoss, trainAcc: m.trainAcc, testLoss: m.testLoss, testAcc: m.testAcc };
+        r.epochs = [...r.epochs.filter((x) => x.epoch !== m.epoch), rec].sort((a, b) => a.epoch - b.epoch);
+        break;
+      }
+      case 'run/status': {
+        const r = this.runs[e.runId];
+        if (!r) {
+          if (isActive(e.status)) this.scheduleRefresh();
+          break;
+        }
+        r.status = e.status;
+        if (e.error) r.error = e.error;
+        if (isTerminal(e.status)) {
+          r.finishedSeen = Date.now();
+          r.progress = null;
+        } else if (e.status === 'running' && r.epochs.length === 0) {
+          void this.loadEpochs(r.id);
+        }
+        break;
+      }
+      case 'runs/changed':
+        this.scheduleRefresh();
+        break;
+    }
+    for (const l of this.subscribers) l(e);
+  }
+
+  /** Forgets the recently finished runs (the live view's "clear"). */
+  clearFinished(): void {
+    const next: Record<string, LiveRun> = {};
+    for (const r of Object.values(this.runs)) if (isActive(r.status)) next[r.id] = r;
+    this.runs = next;
+  }
+}
+
+export const live = new LiveRuns();

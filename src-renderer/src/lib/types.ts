@@ -1,0 +1,47 @@
+/**
+ * Every type the dashboard shares with the engine, imported as types only: nothing from src-main
+ * is bundled into the renderer (no zod, no engine code).
+ */
+export type {
+  ApiErrorBody,
+  ApiErrorCode,
+  ApiEvent,
+  ApiResponse,
+  CostPreview,
+  ExportResult,
+  RequestInput,
+  RequestName,
+  RequestResult,
+  SystemInfo,
+  VitlabBridge,
+  WsClientMessage,
+  WsServerMessage,
+} from '../../../src-main/api/contract';
+export type { RunConfig } from '../../../src-main/vit/config';
+export type { CostBreakdown, CostLine } from '../../../src-main/vit/cost';
+export type { EpochMetrics, EvalResult, ProgressInfo, RunEnvironment } from '../../../src-main/train/messages';
+export type { SweepPlan } from '../../../src-main/runs/sweep';
+export type {
+  ClassResult,
+  Comparison,
+  EpochRecord,
+  FilterField,
+  FilterValue,
+  ListResult,
+  RunDetail,
+  RunStatus,
+  RunSummary,
+  SortField,
+} from '../../../src-main/store/types';
+
+import type { RequestResult } from '../../../src-main/api/contract';
+/** A saved comparison, as `comparisons/save` returns it. */
+export type ComparisonRecord = RequestResult<'comparisons/save'>;
+/** What a chart needs of an epoch, from a stored record or a live event. */
+export interface EpochLike {
+  epoch: number;
+  trainLoss: number | null;
+  trainAcc: number;
+  testLoss: number | null;
+  testAcc: number;
+}
