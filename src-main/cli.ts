@@ -15,9 +15,17 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   show: async () => ({ usage: SHOW_USAGE, run: runShow }),
   rm: async () => ({ usage: RM_USAGE, run: runRm }),
   resume: async () => ({ usage: RESUME_USAGE, run: runResume }),
+  export: async () => {
+    const m = await import('./cli/export.js');
+    return { usage: m.EXPORT_USAGE, run: m.runExport };
+  },
   data: async () => {
     const m = await import('./cli/data.js');
     return { usage: m.DATA_USAGE, run: m.runData };
+  },
+  serve: async () => {
+    const m = await import('./cli/serve.js');
+    return { usage: m.SERVE_USAGE, run: m.runServe };
   },
 };
 

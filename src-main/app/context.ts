@@ -1,0 +1,16 @@
+import type { HandlerContext } from '../api/handlers.js';
+import { exportReport } from '../report/export.js';
+import type { Engine } from './engine.js';
+
+export const VERSION = '0.1.0';
+
+/** What the handlers get, whichever transport calls them. */
+export function makeContext(engine: Engine, opts: { allowWrite?: boolean } = {}): HandlerContext {
+  return {
+    supervisor: engine.supervisor,
+    dbPath: engine.dbPath,
+    dataDir: engine.dataDir,
+    version: VERSION,
+    exportReport: (input) => exportReport(engine.store, input, { allowWrite: opts.allowWrite ?? false }),
+  };
+}

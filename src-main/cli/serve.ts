@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openEngine } from '../app/engine.js';
+import { serve } from '../api/ws.js';
+import { makeContext } from '../app/context.js';
+import { numberFlag, parseFlags } from './args.js';
+import { DB_FLAGS } from './train.js';
+
+export const SERVE_USAGE = `vitlab serve [--port N] [--db PATH] [--data DIR] [--concurrency N] [--static DIR]
+  Serves the dashboard and its API on 127.0.0.1 only, behind a random token; prints the address to
+  open. Queued runs train in worker processes as in the desktop app. Ctrl-C stops (running runs are
+  cancelled and can be resumed; queued runs stay queued).`;
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The built dashboard; built on first use so `serve` works right after `npm install`. */
+function ensureRenderer(dir: string | undefined): string {
+  const staticDir = path.resolve(dir ?? path.join(root, 'out/renderer'));
+  if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
+    if (dir) throw new Error(`--static: ${staticDir} has no index.html`);
+    process.stderr.write('building the dashboard (first start)…\n');
+    const r = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0 || !fs.existsSync(path.join(staticDir, 'index.html'))) throw new Error('could not build the dashboard (npx electron-vite build failed)');
+  }
+  return staticDir;
+}
+
+export async function runServe(argv: string[], print: (s: string) => void): Promise<number> {
+  const { values } = parseFlags(argv, { ...DB_FLAGS, port: { type: 'string' }, concurrency: { type: 'string' }, static: { type: 'string' } }, { configFlags: false });
+  if (values.help) {
+    print(SERVE_USAGE);
+    return 0;
+  }
+  const staticDir = ensureRenderer(values.static as string | undefined);
+  const engine = openEngine({
+    dbPath: values.db as string | undefined,
+    dataDir: values.data as string | undefined,
+    concurrency: numberFlag('concurrency', values.concurrency as string | undefined) ?? 1,
+  });
+  const { interrupted } = engine.supervisor.start();
+  if (interrupted.length) process.stderr.write(`${interrupted.length} run(s) left running by a previous process are now interrupted: ${interrupted.join(', ')}\n`);
+  const server = await serve(makeContext(engine), { port: numberFlag('port', values.port as string | undefined), staticDir });
+  print(`ViT Lab: ${server.url}`);
+  process.stderr.write(`database ${engine.dbPath}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.stderr.write('stopping: cancelling running runs (they can be resumed), keeping the queue…\n');
+  await server.close();
+  await engine.close({ cancelRunning: true });
+  return 0;
+}
