@@ -31,6 +31,8 @@ export default defineConfig({
     root: resolve(__dirname, 'src-renderer'),
     plugins: [svelte()],
     build: {
+      // electron-vite leaves the renderer unminified by default: ~2 MB of JS instead of ~0.8.
+      minify: 'esbuild',
       rollupOptions: { input: { index: resolve(__dirname, 'src-renderer/index.html') } },
     },
   },

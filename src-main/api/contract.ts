@@ -47,6 +47,7 @@ export const listQuerySchema = z
   .object({
     status: z.union([z.enum(RUN_STATUSES), z.array(z.enum(RUN_STATUSES))]).optional(),
     sweepId: z.string().max(100).optional(),
+    ids: z.array(id).max(10_000).optional(),
     search: z.string().max(200).optional(),
     sort: z.enum(SORT_FIELDS, { error: `sort must be one of ${SORT_FIELDS.join(', ')}` }).optional(),
     dir: z.enum(['asc', 'desc']).optional(),

@@ -613,6 +613,12 @@ export class RunStore {
       where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
       params.push(...statuses);
     }
+    if (query.ids !== undefined) {
+      if (query.ids.length === 0) return { total: 0, rows: [] };
+      // One JSON parameter whatever the count: no SQLite variable limit, one cached statement.
+      where.push('id IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(query.ids));
+    }
     if (query.sweepId !== undefined) {
       where.push('sweep_id = ?');
       params.push(query.sweepId);

@@ -53,6 +53,8 @@ export type FilterValue = string | number | (string | number)[] | { min?: number
 export interface ListQuery {
   status?: RunStatus | RunStatus[];
   sweepId?: string;
+  /** Only these runs (a selection to compare or export). */
+  ids?: string[];
   /** Case-insensitive substring of the name or the tags, or a prefix of the id. */
   search?: string;
   /** Default `createdAt`. Runs without a value (e.g. no accuracy yet) always come last. */

@@ -560,6 +560,17 @@ describe('RunStore', () => {
       expect(page.rows.map((r) => r.id)).toEqual(runs.map((r) => r.id).reverse());
     });
 
+    it('filters by a list of ids (a selection), combined with sort and other filters', () => {
+      const pick = [runs[3].id, runs[0].id, runs[17].id, 'no-such-run'];
+      const page = store.list({ ids: pick, sort: 'createdAt', dir: 'asc' });
+      expect(page.total).toBe(3);
+      expect(page.rows.map((r) => r.id)).toEqual([runs[0].id, runs[3].id, runs[17].id]);
+      expect(store.list({ ids: pick, filters: { depth: runs[17].depth } }).rows.map((r) => r.id)).toEqual([runs[17].id]);
+      expect(store.list({ ids: [] })).toEqual({ total: 0, rows: [] });
+      const many = runs.map((r) => r.id);
+      expect(store.list({ ids: many, limit: 100 }).total).toBe(24);
+    });
+
     it('sorts by accuracy, best first, runs without one last — either direction', () => {
       const withAcc = runs.filter((r) => r.acc !== null);
       const noAcc = runs.filter((r) => r.acc === null);
