@@ -15,14 +15,32 @@ export const SERVE_USAGE = `vitlab serve [--port N] [--db PATH] [--data DIR] [--
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The built dashboard; built on first use so `serve` works right after `npm install`. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The built dashboard: built on first use so `serve` works right after `npm install`, and rebuilt
+ * when its sources are newer than the build (after a pull or an edit), never served stale.
+ */
 function ensureRenderer(dir: string | undefined): string {
-  const staticDir = path.resolve(dir ?? path.join(root, 'out/renderer'));
-  if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
-    if (dir) throw new Error(`--static: ${staticDir} has no index.html`);
-    process.stderr.write('building the dashboard (first start)…\n');
+  if (dir) {
+    const staticDir = path.resolve(dir);
+    if (!fs.existsSync(path.join(staticDir, 'index.html'))) throw new Error(`--static: ${staticDir} has no index.html`);
+    return staticDir;
+  }
+  const staticDir = path.join(root, 'out/renderer');
+  const built = path.join(staticDir, 'index.html');
+  const sources = Math.max(newestMtime(path.join(root, 'src-renderer')), fs.statSync(path.join(root, 'electron.vite.config.ts')).mtimeMs);
+  if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < sources) {
+    process.stderr.write('building the dashboard…\n');
     const r = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-    if (r.status !== 0 || !fs.existsSync(path.join(staticDir, 'index.html'))) throw new Error('could not build the dashboard (npx electron-vite build failed)');
+    if (r.status !== 0 || !fs.existsSync(built)) throw new Error('could not build the dashboard (npx electron-vite build failed)');
   }
   return staticDir;
 }

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
-import { invalidFormStartsNothing, launchTinyRun, openDetail, seeProgressThenCompleted, shot } from './flows.js';
+import { paretoFront } from '../../src-renderer/src/lib/pareto.js';
+import type { RunSummary } from '../../src-main/store/types.js';
+import { go, invalidFormStartsNothing, launchTinyRun, openDetail, seeProgressThenCompleted, shot } from './flows.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-e2e-'));
@@ -69,6 +71,52 @@ describe('dashboard in Chromium against vitlab serve', () => {
     await seeProgressThenCompleted(page, 'chromium', 'e2e tiny');
     await openDetail(page, 'chromium', 'e2e tiny');
     expect(pageErrors).toEqual([]);
+  });
+
+  it('compares three finished runs of different configs: one point each, the right front, only what differs', async () => {
+    const token = new URL(url).searchParams.get('token');
+    const api = async (name: string, input: unknown) => {
+      const r = (await fetch(`${new URL(url).origin}/api/${name}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify(input) }).then((x) => x.json())) as {
+        ok: boolean;
+        result: unknown;
+      };
+      expect(r.ok).toBe(true);
+      return r.result;
+    };
+    const configs = [
+      { depth: 1, patch: 7 },
+      { depth: 2, patch: 7 },
+      { depth: 1, patch: 14, dim: 16, heads: 2, mlp: 32 },
+    ];
+    const ids: string[] = [];
+    for (const [i, c] of configs.entries()) {
+      const { id } = (await api('runs/start', { preset: 'tiny', config: { ...c, epochs: 1, limitTrain: 300, limitTest: 200 }, name: `cmp ${i}` })) as { id: string };
+      ids.push(id);
+    }
+    const done = async () => ((await api('runs/list', { ids })) as { rows: RunSummary[] }).rows;
+    await expect.poll(async () => (await done()).filter((r) => r.status === 'completed').length, { timeout: 180_000, interval: 500 }).toBe(3);
+    const rows = await done();
+
+    await go(page, '#/runs');
+    for (const id of ids) await page.locator(`[data-testid="run-row"][data-run-id="${id}"] [data-testid="row-select"]`).click();
+    await page.getByTestId('compare-selected').click();
+    await page.getByTestId('compare-view').waitFor();
+    await expect.poll(() => page.getByTestId('scatter-macs').getAttribute('data-points'), { timeout: 20_000 }).toBe('3');
+    expect(await page.getByTestId('scatter-params').getAttribute('data-points')).toBe('3');
+
+    const front = paretoFront(rows.map((r) => ({ id: r.id, cost: r.macsPerImage, acc: r.testAcc })));
+    const listed = await page.getByTestId('pareto-list-macs').getByTestId('pareto-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id')));
+    expect(listed).toEqual(front.front.map((p) => p.id));
+
+    // "Only what differs" is on by default: depth, patch, dim, heads, mlp differ; epochs, lr, batch do not.
+    const shown = () => page.getByTestId('config-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-field')));
+    const differing = await shown();
+    expect(differing).toEqual(expect.arrayContaining(['depth', 'patch', 'dim']));
+    expect(differing).not.toContain('epochs');
+    expect(differing).not.toContain('lr');
+    await shot(page, 'chromium-compare');
+    await page.getByTestId('only-differs').uncheck();
+    await expect.poll(async () => (await shown()).includes('lr'), { timeout: 5000 }).toBe(true);
   });
 
   it('keyboard: shortcuts navigate between views', async () => {
