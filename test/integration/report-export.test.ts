@@ -197,6 +197,17 @@ describe('vitlab export (CLI)', () => {
     expect(readFileSync(path, 'utf8')).toContain('Run report');
   });
 
+  it('a filter picks the runs instead of ids', async () => {
+    const all = await cli('--all', '--format', 'csv');
+    const rows = parseCsv(all.text);
+    expect(rows.length - 1).toBe(t.store.list({}).total);
+    const done = parseCsv((await cli('--status', 'completed', '--format', 'csv')).text);
+    expect(done.slice(1).every((r) => r[2] === 'completed')).toBe(true);
+    await expect(cli(seedId, '--all')).rejects.toThrow('not both');
+    await expect(cli('--status', 'bogus')).rejects.toThrow('--status: "bogus"');
+    await expect(cli('--search', 'no run is called this', '--format', 'csv')).rejects.toThrow('no run matches the filter');
+  });
+
   it('refuses what makes no sense', async () => {
     await expect(cli()).rejects.toThrow('give at least one run id');
     await expect(cli(seedId, '--format', 'docx')).rejects.toThrow('--format: "docx" is not one of md, html, csv, json, pdf');
