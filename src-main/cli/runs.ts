@@ -1,4 +1,5 @@
 import { openEngine } from '../app/engine.js';
+import { pct } from '../report/format.js';
 import { evalResultOf, resultBlock } from '../report/result-block.js';
 import { parseGridValues, planSweep, sweepRunName, type SweepGrid } from '../runs/sweep.js';
 import { RUN_STATUSES } from '../api/contract.js';
@@ -11,7 +12,6 @@ import { textTable } from './table.js';
 import { DB_FLAGS } from './train.js';
 import { watchRuns } from './watch.js';
 
-const pct = (x: number | null | undefined) => (x == null ? '' : `${(100 * x).toFixed(2)}%`);
 
 export const LS_USAGE = `vitlab ls [--db PATH] [--sort FIELD] [--asc] [--status S[,S]] [--search TEXT] [--limit N] [--json]
   Lists stored runs, newest first unless --sort names a field (testAcc, params, macsPerImage, depth, …).`;
