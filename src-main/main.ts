@@ -152,8 +152,9 @@ async function saveExport(result: ExportResult): Promise<ExportResult> {
 
 void app.whenReady().then(() => {
   try {
-    // VITLAB_HOME / VITLAB_DB work as for the CLI (and let tests use a fresh database).
-    engine = openEngine({ appDir: process.env.VITLAB_HOME ?? app.getPath('userData'), dbPath: process.env.VITLAB_DB, nativeBinding: electronSqliteBinding() });
+    // The same data folder as the CLI (~/.vitlab, or VITLAB_HOME / VITLAB_DB): runs started with
+    // `vitlab train` show up in the app and the other way round, and datasets are found once.
+    engine = openEngine({ nativeBinding: electronSqliteBinding() });
   } catch (e) {
     dialog.showErrorBox('ViT Lab cannot open its database', (e as Error).message);
     app.exit(1);
