@@ -104,6 +104,12 @@ export class Supervisor {
   private tick(): void {
     for (const id of this.active.keys()) this.store.heartbeat(id);
     this.recoverStale();
+    // A run awaited here may have been taken and finished by another process on the same
+    // database (the app draining a queue the CLI filled): its status tells.
+    for (const id of this.waiters.keys()) {
+      const s = this.store.getStatus(id);
+      if (!this.active.has(id) && s && s !== 'queued' && s !== 'running') this.resolveWaiters(id, s);
+    }
     this.pump();
   }
 

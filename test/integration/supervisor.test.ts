@@ -150,6 +150,21 @@ describe('supervisor with a real database and real workers', () => {
     await e.close();
   });
 
+  it('two processes on one database: a run awaited in one and trained by the other resolves', async () => {
+    const dbPath = freshDb();
+    const cli = engine(dbPath, { drainQueue: false });
+    const app = engine(dbPath);
+    cli.supervisor.start();
+    // Queued in the shared queue but not by the CLI's own supervisor: the app takes it.
+    const id = cli.store.createRun({ config: { ...tiny, epochs: 1 } });
+    const waited = cli.supervisor.waitFor(id);
+    app.supervisor.start();
+    expect(await waited).toBe('completed');
+    expect(cli.supervisor.runningIds).toEqual([]);
+    await app.close();
+    await cli.close();
+  });
+
   it('a queued sweep survives a restart and its runs complete', async () => {
     const dbPath = freshDb();
     const first = engine(dbPath);
