@@ -34,15 +34,6 @@ export class ApiError extends Error {
   }
 }
 
-/** A preset (default seed) with the user's fields on top; partial configs are what forms send. */
-function configFrom(raw: Record<string, unknown>, preset?: string): RunConfig {
-  const base = PRESETS[preset ?? 'seed']?.config;
-  if (!base) throw new ApiError({ code: 'invalid_input', message: `preset: unknown preset "${preset}"`, issues: [{ field: 'preset', message: 'unknown preset' }] });
-  const r = validateConfig({ ...base, ...raw });
-  if (!r.ok) throw new ApiError({ code: 'invalid_input', message: r.issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues: r.issues });
-  return r.config;
-}
-
 const handlers: Handlers = {
   'system/info': (_i, ctx) => ({
     version: ctx.version,
@@ -61,7 +52,7 @@ const handlers: Handlers = {
   }),
   'runs/list': (q, ctx) => ctx.supervisor.store.list(q),
   'runs/get': ({ id }, ctx) => ctx.supervisor.store.get(id),
-  'runs/start': (i, ctx) => ({ id: ctx.supervisor.enqueue(configFrom(i.config, i.preset), { name: i.name, tags: i.tags, notes: i.notes }) }),
+  'runs/start': (i, ctx) => ({ id: ctx.supervisor.enqueue(resolveConfig(i.config as Partial<RunConfig>, i.preset), { name: i.name, tags: i.tags, notes: i.notes }) }),
   'runs/cancel': ({ id }, ctx) => ({ id, status: ctx.supervisor.cancel(id) }),
   'runs/delete': async ({ ids }, ctx) => ({ deleted: await ctx.supervisor.delete(ids) }),
   'runs/resume': ({ id }, ctx) => {
@@ -79,11 +70,11 @@ const handlers: Handlers = {
     return { ok: true, issues: [], config: r.config, cost: computeCost(r.config, i.batch ?? r.config.batch), summary: modelSummary(r.config) };
   },
   'sweeps/preview': (i) => {
-    const plan = planSweep(configFrom(i.base), i.grid as never);
+    const plan = planSweep(resolveConfig(i.base as Partial<RunConfig>), i.grid as never);
     return { ...plan, total: plan.runs.length + plan.skipped.length };
   },
   'sweeps/start': (i, ctx) => {
-    const base = configFrom(i.base);
+    const base = resolveConfig(i.base as Partial<RunConfig>);
     const plan = planSweep(base, i.grid as never);
     if (plan.runs.length === 0) throw new ApiError({ code: 'invalid_input', message: 'sweep: no valid combination to run', issues: plan.skipped.flatMap((s) => s.issues) });
     const sweepId = ctx.supervisor.store.createSweep({ name: i.name ?? `sweep ${new Date().toISOString().slice(0, 16)}`, grid: i.grid, base });
@@ -139,4 +130,3 @@ export async function dispatch(name: string, input: unknown, ctx: HandlerContext
   }
 }
 
-export { resolveConfig };
