@@ -1,5 +1,5 @@
 import { openEngine } from '../app/engine.js';
-import { pct } from '../report/format.js';
+import { compact, pct } from '../report/format.js';
 import { evalResultOf, resultBlock } from '../report/result-block.js';
 import { parseGridValues, planSweep, sweepRunName, type SweepGrid } from '../runs/sweep.js';
 import { RUN_STATUSES } from '../api/contract.js';
@@ -201,7 +201,7 @@ export async function runSweep(argv: string[], print: (s: string) => void): Prom
     const sweepId = engine.store.createSweep({ name: (values.name as string | undefined) ?? `sweep ${new Date().toISOString().slice(0, 16)}`, grid, base });
     const ids = plan.runs.map((r) => engine.supervisor.enqueue(r.config, { name: sweepRunName(r.values), sweepId }));
     process.stderr.write(
-      `sweep ${sweepId}: ${ids.length} runs queued, ${plan.skipped.length} skipped; ${(plan.totalTrainingMacs / 1e12).toFixed(2)} TMACs of training (forward)\n`,
+      `sweep ${sweepId}: ${ids.length} runs queued, ${plan.skipped.length} skipped; ${compact(plan.totalTrainingMacs)}MACs of training (forward passes)\n`,
     );
     if (values['queue-only']) {
       print(values.json ? JSON.stringify({ sweepId, runIds: ids, skipped: plan.skipped }, null, 2) : ids.join('\n'));
