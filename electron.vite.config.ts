@@ -14,6 +14,8 @@ export default defineConfig({
         input: {
           main: resolve(__dirname, 'src-main/main.ts'),
           worker: resolve(__dirname, 'src-main/train/worker.ts'),
+          // The data-parallel helper thread is started by file name from the worker.
+          'parallel-helper': resolve(__dirname, 'src-main/train/parallel-helper.ts'),
         },
       },
     },

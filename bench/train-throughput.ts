@@ -1,9 +1,13 @@
 // Training and inference throughput of a config on each tfjs backend (a fresh child process per
 // backend), and of the same model in PyTorch where /usr/bin/python3 has torch.
 //   npx tsx bench/train-throughput.ts [--preset seed] [--steps N] [--backends wasm,cpu] [--torch]
-//                                     [--data real|synthetic] [--window W] [--warmup K]
+//                                     [--data real|synthetic] [--window W] [--warmup K] [--threads 1,2]
+// --threads: 1 = one tfjs instance; 2 = data-parallel with a helper thread (src-main/train/parallel.ts);
+// auto = the default policy (two-part steps, helper or local by timed probes); each in its own
+// child; default 1,2,auto on wasm, 1 elsewhere.
 // Training samples/s is the median over windows of W steps after K warm-up steps; every window is
-// printed so a slowdown over a run shows. Inference is batch 1000, forward + argmax read-back.
+// printed so a slowdown over a run shows. Inference is batch 1000 through Trainer.evaluate (forward,
+// loss and argmax read-back; split over both instances when data-parallel).
 // Peak RSS is the child's VmHWM (/proc/<pid>/status) at the end.
 import { execFileSync, fork, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,12 +28,16 @@ const { values } = parseArgs({
     window: { type: 'string' },
     warmup: { type: 'string' },
     child: { type: 'string' },
+    threads: { type: 'string' },
     'torch-steps': { type: 'string', default: '60' },
   },
 });
 
 interface ChildResult {
   backend: string;
+  threads: Threads;
+  stepsBy: { helper: number; local: number };
+  wasmHeapMB: number;
   trainSps: number;
   windows: number[];
   inferSps: number;
@@ -65,7 +73,10 @@ function vmHwmMB(pid: number | 'self' = 'self'): number {
 // ---------------------------------------------------------------------------------------------
 // Child: one backend.
 // ---------------------------------------------------------------------------------------------
-async function child(backendName: string): Promise<void> {
+type Threads = 1 | 2 | 'auto';
+const threadsOf = (t: string): Threads => (t === 'auto' ? 'auto' : t === '2' ? 2 : 1);
+
+async function child(backendName: string, threads: Threads): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
   const { selectBackend } = await import('../src-main/train/backend.js');
   const { prepareTrainData } = await import('../src-main/train/data.js');
@@ -100,7 +111,7 @@ async function child(backendName: string): Promise<void> {
     count = data.train.count;
     scale = 1 / (255 * data.std);
     shift = -data.mean / data.std;
-    trainer = new Trainer(config, data);
+    trainer = new Trainer(config, data, threads);
   } catch (e) {
     if (dataKind === 'real') dataKind = `synthetic (real data unavailable: ${(e as Error).message.split('\n')[0]})`;
     count = 6000;
@@ -121,8 +132,10 @@ async function child(backendName: string): Promise<void> {
       mean: 0.5,
       std: 0.29,
       flipInvariant: true,
-    });
+    }, threads);
   }
+  const parallel = await trainer.startParallel();
+  if ((threads !== 1) !== parallel) throw new Error(`asked for ${threads} thread(s), data-parallel ${parallel ? 'on' : 'off'}`);
   const buf = new Float32Array(1000 * P * F);
   const batchAt = (start: number, n: number) => {
     const s0 = start % (count - n);
@@ -149,21 +162,23 @@ async function child(backendName: string): Promise<void> {
       t0 = now;
     }
   }
-  // Inference at batch 1000: forward + argmax read-back, as evaluate() does.
+  // Inference at batch 1000 through evaluate(): patches, forward, loss and argmax read-back.
   const inferTimes: number[] = [];
   const inferReps = slow ? 2 : 6;
   for (let r = 0; r < inferReps + 1; r++) {
-    const { x } = batchAt(r * 1000, 1000);
+    const s0 = (r * 1000) % (count - 1000);
+    const split = { images: images.subarray(s0 * per, (s0 + 1000) * per), labels: labels.subarray(s0, s0 + 1000), count: 1000 };
     const t = performance.now();
-    const pred = tf.tidy(() => trainer.model.forward(x, false).argMax(-1));
-    pred.dataSync();
+    trainer.evaluate(split);
     const dt = performance.now() - t;
-    pred.dispose();
-    x.dispose();
     if (r > 0) inferTimes.push(dt);
   }
+  const backend = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
   const result: ChildResult = {
     backend: backendName,
+    threads,
+    stepsBy: { ...trainer.stepsBy },
+    wasmHeapMB: (backend.wasm?.HEAPU8?.buffer.byteLength ?? 0) / 2 ** 20,
     trainSps: median(windows),
     windows,
     inferSps: 1000 / (median(inferTimes) / 1000),
@@ -180,9 +195,9 @@ async function child(backendName: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Parent.
 // ---------------------------------------------------------------------------------------------
-function runChild(backend: string): Promise<ChildResult | { error: string }> {
+function runChild(backend: string, threads: Threads): Promise<ChildResult | { error: string }> {
   return new Promise((resolve) => {
-    const args = ['--child', backend, '--preset', values.preset!, '--data', values.data!];
+    const args = ['--child', backend, '--threads', String(threads), '--preset', values.preset!, '--data', values.data!];
     for (const k of ['steps', 'window', 'warmup'] as const) if (values[k]) args.push(`--${k}`, values[k]!);
     const c = fork(fileURLToPath(import.meta.url), args, {
       execArgv: [`--import=${import.meta.resolve('tsx')}`],
@@ -234,16 +249,22 @@ async function parent(): Promise<void> {
     `config ${values.preset}: image ${config.image}, patch ${config.patch}, dim ${config.dim}, depth ${config.depth}, heads ${config.heads}, mlp ${config.mlp}, ${config.activation}, batch ${config.batch}; data ${values.data}`,
   );
   const tfjs: ChildResult[] = [];
-  for (const b of values.backends!.split(',').filter(Boolean)) {
-    const r = await runChild(b);
+  const runs = values.backends!
+    .split(',')
+    .filter(Boolean)
+    .flatMap((b) => (values.threads ?? (b === 'wasm' ? '1,2,auto' : '1')).split(',').map((t) => ({ b, threads: threadsOf(t) })));
+  for (const { b, threads } of runs) {
+    console.log(`load average: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
+    const r = await runChild(b, threads);
+    const label = `${b} threads=${threads}`;
     if ('error' in r) {
-      console.log(`tfjs ${b}: not measured (${r.error})`);
+      console.log(`tfjs ${label}: not measured (${r.error})`);
       continue;
     }
     tfjs.push(r);
     console.log(
-      `tfjs ${b}: train ${r.trainSps.toFixed(1)} samples/s (windows ${r.windows.map((w) => w.toFixed(0)).join(' ')}), ` +
-        `inference@1000 ${r.inferSps.toFixed(0)} samples/s, peak RSS ${r.peakRssMB.toFixed(0)} MB, tensors ${[...new Set(r.tensors)].join('/')}, ` +
+      `tfjs ${label}: train ${r.trainSps.toFixed(1)} samples/s (windows ${r.windows.map((w) => w.toFixed(0)).join(' ')}), ` +
+        `inference@1000 ${r.inferSps.toFixed(0)} samples/s, peak RSS ${r.peakRssMB.toFixed(0)} MB (main wasm heap ${r.wasmHeapMB.toFixed(0)} MB), ${r.threads === 1 ? '' : `steps on helper/local ${r.stepsBy.helper}/${r.stepsBy.local}, `}tensors ${[...new Set(r.tensors)].join('/')}, ` +
         `loss ${r.lossFirst.toFixed(3)} → ${r.lossLast.toFixed(3)}${r.data === 'real' ? '' : `, data ${r.data}`}`,
     );
   }
@@ -271,14 +292,14 @@ async function parent(): Promise<void> {
   for (const t of tfjs) {
     for (const p of torch) {
       console.log(
-        `ratio tfjs ${t.backend} / pytorch ${p.threads} thread(s): train ${(t.trainSps / p.trainSps).toFixed(2)}×, inference ${(t.inferSps / p.inferSps).toFixed(2)}×`,
+        `ratio tfjs ${t.backend} threads=${t.threads} / pytorch ${p.threads} thread(s): train ${(t.trainSps / p.trainSps).toFixed(2)}×, inference ${(t.inferSps / p.inferSps).toFixed(2)}×`,
       );
     }
   }
 }
 
 if (values.child) {
-  await child(values.child);
+  await child(values.child, threadsOf(values.threads ?? '1'));
 } else {
   await parent();
   void execFileSync;

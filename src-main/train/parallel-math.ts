@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs';
+import type { VitModel } from '../vit/model.js';
+
+/**
+ * The math both tfjs instances of a data-parallel step run on their part of a batch: the loss is
+ * the part's cross-entropy SUM times 1/B (B = the whole batch), so the parts' losses and gradients
+ * add up to the mean over the whole batch — the single-instance step's loss — up to float rounding.
+ * Gradients are written into one flat Float32Array in `namedVariables()` order.
+ */
+
+export interface FlatLayout {
+  offsets: number[];
+  sizes: number[];
+  total: number;
+}
+
+export function flatLayout(model: VitModel): FlatLayout {
+  const sizes = model.namedVariables().map((v) => v.variable.size);
+  const offsets: number[] = [];
+  let total = 0;
+  for (const s of sizes) {
+    offsets.push(total);
+    total += s;
+  }
+  return { offsets, sizes, total };
+}
+
+/** Gradients of the part into `gradsOut`, its loss contribution, and its argmax predictions. */
+export function partGradients(
+  model: VitModel,
+  x: tf.Tensor3D,
+  y: tf.Tensor2D,
+  scale: number,
+  dropoutSeed: number,
+  gradsOut: Float32Array,
+  predOut: Float32Array | Int32Array,
+): number {
+  const named = model.namedVariables();
+  const vars = named.map((v) => v.variable);
+  let predicted: tf.Tensor | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const logits = model.forward(x, true, dropoutSeed);
+    predicted = tf.keep(logits.argMax(-1));
+    return tf.losses.softmaxCrossEntropy(y, logits, undefined, 0, tf.Reduction.SUM).mul(scale) as tf.Scalar;
+  }, vars);
+  const loss = value.dataSync()[0];
+  predOut.set((predicted as unknown as tf.Tensor).dataSync());
+  let off = 0;
+  for (const v of vars) {
+    const g = grads[v.name];
+    gradsOut.set(g.dataSync() as Float32Array, off);
+    off += v.size;
+  }
+  tf.dispose([value, predicted as unknown as tf.Tensor, ...Object.values(grads)]);
+  return loss;
+}
+
+/** Summed test loss and argmax predictions of a part of an evaluation chunk (no tape). */
+export function partEvaluate(model: VitModel, x: tf.Tensor3D, y: tf.Tensor2D, predOut: Float32Array | Int32Array): number {
+  // dataSync outside tidy: returning read-back arrays from tidy makes it walk every element.
+  const [lossT, predT] = tf.tidy(() => {
+    const logits = model.forward(x, false);
+    const loss = tf.losses.softmaxCrossEntropy(y, logits, undefined, 0, tf.Reduction.SUM);
+    return [loss, logits.argMax(-1)];
+  });
+  const loss = lossT.dataSync()[0];
+  predOut.set(predT.dataSync());
+  tf.dispose([lossT, predT]);
+  return loss;
+}
+
+/** Loads weights from a flat buffer (namedVariables order) into the model. */
+export function loadFlatWeights(model: VitModel, flat: Float32Array): void {
+  let off = 0;
+  for (const { variable } of model.namedVariables()) {
+    // A copy: a backend that keeps JS arrays (cpu) must not alias a buffer that is rewritten.
+    const t = tf.tensor(flat.slice(off, off + variable.size), variable.shape, 'float32');
+    variable.assign(t);
+    t.dispose();
+    off += variable.size;
+  }
+}
+
+/** Writes the model's weights into a flat buffer (namedVariables order). */
+export function storeFlatWeights(model: VitModel, flat: Float32Array): void {
+  let off = 0;
+  for (const { variable } of model.namedVariables()) {
+    flat.set(variable.dataSync() as Float32Array, off);
+    off += variable.size;
+  }
+}
