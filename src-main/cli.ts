@@ -1,32 +1,21 @@
 import { ConfigError } from './vit/config.js';
 import { UsageError } from './cli/args.js';
-import { COST_USAGE, runCost } from './cli/cost.js';
-import { TRAIN_USAGE, runTrain } from './cli/train.js';
-import { LS_USAGE, QUEUE_USAGE, RESUME_USAGE, RM_USAGE, SHOW_USAGE, SWEEP_USAGE, runLs, runQueue, runResume, runRm, runShow, runSweep } from './cli/runs.js';
 
 type Command = { usage: string; run(argv: string[], print: (s: string) => void): number | Promise<number> };
 
+// Each command's module loads only when it runs: `vitlab cost` need not load SQLite or tfjs.
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  cost: async () => ({ usage: COST_USAGE, run: runCost }),
-  train: async () => ({ usage: TRAIN_USAGE, run: runTrain }),
-  sweep: async () => ({ usage: SWEEP_USAGE, run: runSweep }),
-  queue: async () => ({ usage: QUEUE_USAGE, run: runQueue }),
-  ls: async () => ({ usage: LS_USAGE, run: runLs }),
-  show: async () => ({ usage: SHOW_USAGE, run: runShow }),
-  rm: async () => ({ usage: RM_USAGE, run: runRm }),
-  resume: async () => ({ usage: RESUME_USAGE, run: runResume }),
-  export: async () => {
-    const m = await import('./cli/export.js');
-    return { usage: m.EXPORT_USAGE, run: m.runExport };
-  },
-  data: async () => {
-    const m = await import('./cli/data.js');
-    return { usage: m.DATA_USAGE, run: m.runData };
-  },
-  serve: async () => {
-    const m = await import('./cli/serve.js');
-    return { usage: m.SERVE_USAGE, run: m.runServe };
-  },
+  cost: async () => import('./cli/cost.js').then((m) => ({ usage: m.COST_USAGE, run: m.runCost })),
+  train: async () => import('./cli/train.js').then((m) => ({ usage: m.TRAIN_USAGE, run: m.runTrain })),
+  sweep: async () => import('./cli/runs.js').then((m) => ({ usage: m.SWEEP_USAGE, run: m.runSweep })),
+  queue: async () => import('./cli/runs.js').then((m) => ({ usage: m.QUEUE_USAGE, run: m.runQueue })),
+  ls: async () => import('./cli/runs.js').then((m) => ({ usage: m.LS_USAGE, run: m.runLs })),
+  show: async () => import('./cli/runs.js').then((m) => ({ usage: m.SHOW_USAGE, run: m.runShow })),
+  rm: async () => import('./cli/runs.js').then((m) => ({ usage: m.RM_USAGE, run: m.runRm })),
+  resume: async () => import('./cli/runs.js').then((m) => ({ usage: m.RESUME_USAGE, run: m.runResume })),
+  export: async () => import('./cli/export.js').then((m) => ({ usage: m.EXPORT_USAGE, run: m.runExport })),
+  data: async () => import('./cli/data.js').then((m) => ({ usage: m.DATA_USAGE, run: m.runData })),
+  serve: async () => import('./cli/serve.js').then((m) => ({ usage: m.SERVE_USAGE, run: m.runServe })),
 };
 
 const usage = () =>
@@ -39,7 +28,7 @@ export async function main(argv: string[], print: (s: string) => void = (s) => c
     print(usage());
     return name ? 0 : 2;
   }
-  const load = COMMANDS[name];
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) {
     console.error(`vitlab: unknown command "${name}"\n${usage()}`);
     return 2;
