@@ -52,11 +52,4 @@ export function sweepRunName(values: Partial<RunConfig>): string {
     .join(' ');
 }
 
-/** Parses CLI/UI lists like "2,4,6" into numbers where they are numbers. */
-export function parseGridValues(raw: string): (string | number)[] {
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => (/^-?\d+(\.\d+)?(e-?\d+)?$/i.test(s) ? Number(s) : s));
-}
+export { parseGridValues } from './grid-values.js';

@@ -66,11 +66,5 @@ export function coerce(spec: FieldSpec, raw: string): string | number {
   return Number.isFinite(n) ? n : t;
 }
 
-/** "2, 4,6" → [2, 4, 6]; the same rule as the CLI's sweep lists. */
-export function parseGridValues(raw: string): (string | number)[] {
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => (/^-?\d+(\.\d+)?(e-?\d+)?$/i.test(s) ? Number(s) : s));
-}
+// The same rule as the CLI's sweep lists: one function serves both.
+export { parseGridValues } from '../../../src-main/runs/grid-values';
