@@ -362,9 +362,7 @@ export class Trainer {
       tf.dispose([lossT, predT]);
       for (let i = 0; i < n; i++) confusion[labels[i]][pred[i]]++;
     }
-    const perClass = confusion.map((row, c) => ({ correct: row[c], total: row.reduce((a, b) => a + b, 0) }));
-    const correct = perClass.reduce((s, p) => s + p.correct, 0);
-    return { testLoss: lossSum / Math.max(1, split.count), correct, total: split.count, perClass, confusion };
+    return resultOf(confusion, lossSum, split.count);
   }
 
   /** evaluate() with each chunk in two parts, the second on the helper or here after the first. */
@@ -417,9 +415,7 @@ export class Trainer {
       for (let i = 0; i < n1; i++) confusion[labels[i]][pred1[i]]++;
       for (let i = 0; i < n2; i++) confusion[labels[n1 + i]][pred2[i]]++;
     }
-    const perClass = confusion.map((row, c) => ({ correct: row[c], total: row.reduce((a, b) => a + b, 0) }));
-    const correct = perClass.reduce((s, p) => s + p.correct, 0);
-    return { testLoss: lossSum / Math.max(1, split.count), correct, total: split.count, perClass, confusion };
+    return resultOf(confusion, lossSum, split.count);
   }
 
   async run(checkpointRoot: string | null, events: TrainerEvents = {}): Promise<TrainOutcome> {
@@ -509,4 +505,11 @@ export class Trainer {
     this.model.dispose();
     this.optimizer.dispose();
   }
+}
+
+/** The evaluation result of a filled confusion matrix (rows: true class) and a summed loss. */
+function resultOf(confusion: number[][], lossSum: number, count: number): EvalResult {
+  const perClass = confusion.map((row, c) => ({ correct: row[c], total: row.reduce((a, b) => a + b, 0) }));
+  const correct = perClass.reduce((s, p) => s + p.correct, 0);
+  return { testLoss: lossSum / Math.max(1, count), correct, total: count, perClass, confusion };
 }
