@@ -10,7 +10,7 @@ import * as renderersModule from 'echarts/renderers';
 import type { RunDetail } from '../store/types.js';
 import { classNames, type Comparison } from './data.js';
 import { compact } from './format.js';
-import { paretoSteps } from './pareto.js';
+import { paretoSteps } from '../../src-shared/pareto.js';
 
 // echarts' subpath typings re-export without file extensions, which NodeNext resolution cannot
 // follow; the runtime modules are the ones the typings under types/dist describe.

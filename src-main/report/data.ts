@@ -7,7 +7,7 @@ import type { RunDetail, RunSummary } from '../store/types.js';
 import type { EvalResult } from '../train/messages.js';
 import type { RunConfig } from '../vit/config.js';
 import { computeCost, type CostBreakdown, type CostLine } from '../vit/cost.js';
-import { paretoFront, type ParetoResult } from './pareto.js';
+import { paretoFront, type ParetoResult } from '../../src-shared/pareto.js';
 import { evalResultOf } from './result-block.js';
 import { commas, dateTime, duration, fixed, pct, plain, secondsBetween } from './format.js';
 

@@ -192,7 +192,7 @@ export function writeExclusive(target: string, data: Buffer, force: boolean): vo
   } catch (e) {
     const msg = (e as Error).message;
     if (msg.startsWith('export:')) throw e;
-    throw new Error(`export: could not write ${abs}: ${msg}`);
+    throw new Error(`export: could not write ${abs}: ${msg}`, { cause: e });
   } finally {
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });

@@ -52,4 +52,4 @@ export function sweepRunName(values: Partial<RunConfig>): string {
     .join(' ');
 }
 
-export { parseGridValues } from './grid-values.js';
+export { parseGridValues } from '../../src-shared/grid-values.js';

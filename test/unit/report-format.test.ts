@@ -3,7 +3,7 @@ import { csvField, parseCsv } from '../../src-main/report/csv.js';
 import { buildComparison } from '../../src-main/report/data.js';
 import { exportFilename } from '../../src-main/report/export.js';
 import { commas, escapeHtml, fileStem, mdCell, mdParagraphs, mdText, plain, points, times } from '../../src-main/report/format.js';
-import { paretoFront } from '../../src-main/report/pareto.js';
+import { paretoFront } from '../../src-shared/pareto.js';
 
 describe('number formats follow the seed report', () => {
   it('MACs with separators, per-layer parameters without', () => {

@@ -67,4 +67,4 @@ export function coerce(spec: FieldSpec, raw: string): string | number {
 }
 
 // The same rule as the CLI's sweep lists: one function serves both.
-export { parseGridValues } from '../../../src-main/runs/grid-values';
+export { parseGridValues } from '../../../src-shared/grid-values';
