@@ -371,7 +371,7 @@ export class RunStore {
         priority: input.priority ?? 0,
         queue_seq: this.s.nextQueueSeq.get(),
       };
-      let id = '';
+      let id: string;
       for (let attempt = 0; ; attempt++) {
         id = newId('r', at);
         try {

@@ -67,7 +67,7 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
   try {
     doc = JSON.parse(fs.readFileSync(file, 'utf8')) as CheckpointMeta;
   } catch (e) {
-    throw new Error(`checkpoint: cannot read ${file}: ${(e as Error).message}`);
+    throw new Error(`checkpoint: cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
   if (doc.format !== 'vitlab-checkpoint') throw new Error(`checkpoint: ${file} is not a ViT Lab checkpoint`);
   return doc;
