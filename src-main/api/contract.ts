@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RUN_STATUSES } from '../../src-shared/run-status.js';
 import type { EpochMetrics, ProgressInfo } from '../train/messages.js';
 import { BACKENDS, DATASETS, type RunConfig } from '../vit/config.js';
 import type { CostBreakdown } from '../vit/cost.js';
@@ -16,7 +17,7 @@ const ids = z.array(id).min(1, 'ids must name at least one run').max(10_000);
 const configInput = z.record(z.string(), z.unknown());
 const gridSchema = z.record(z.string(), z.array(z.union([z.string(), z.number()])).min(1).max(100));
 
-export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
+export { RUN_STATUSES };
 const CONFIG_COLUMNS = ['dataset', 'image', 'channels', 'classes', 'patch', 'dim', 'depth', 'heads', 'mlp', 'activation', 'dropout', 'epochs', 'batch', 'lr', 'recipe', 'seed'] as const;
 export const SORT_FIELDS = [
   ...CONFIG_COLUMNS,

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { EpochMetrics, EvalResult, RunEnvironment } from '../train/messages.js';
 import { parseConfig, type RunConfig } from '../vit/config.js';
 import { computeCost, type CostBreakdown } from '../vit/cost.js';
+import { canMove, FINAL_STATUSES, isFinished, isResumable, isRunStatus, RUN_STATUSES } from '../../src-shared/run-status.js';
 import { NotFoundError, StoreError } from './errors.js';
 
 // Callers that hold a RunStore can catch its errors without a second import path.
@@ -32,9 +33,6 @@ import type {
 
 type DB = BetterSqlite3.Database;
 
-export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'];
-const FINAL_STATUSES: readonly FinalStatus[] = ['completed', 'failed', 'cancelled', 'interrupted'];
-const REQUEUABLE: readonly RunStatus[] = ['failed', 'cancelled', 'interrupted'];
 
 const CONFIG_COLUMNS: Record<ConfigColumn, string> = {
   dataset: 'dataset',
@@ -468,12 +466,12 @@ export class RunStore {
 
   /** queued|running → completed|failed|cancelled|interrupted. */
   finish(id: string, status: FinalStatus, error?: string): void {
-    if (!FINAL_STATUSES.includes(status)) {
+    if (!isFinished(status)) {
       throw new StoreError(`finish: status must be one of ${FINAL_STATUSES.join(', ')}, got "${String(status)}"`, 'invalid-query');
     }
     this.transaction(() => {
       const current = this.statusOf(id);
-      if (current !== 'queued' && current !== 'running') this.refuse(id, current, `mark it ${status}`);
+      if (!canMove(current, status)) this.refuse(id, current, `mark it ${status}`);
       this.s.finish.run(status, this.stamp(), error ?? null, id);
     });
   }
@@ -497,7 +495,7 @@ export class RunStore {
   requeue(id: string, options: { keepEpochs?: number } = {}): void {
     this.transaction(() => {
       const status = this.statusOf(id);
-      if (!REQUEUABLE.includes(status)) this.refuse(id, status, 'requeue it');
+      if (!isResumable(status)) this.refuse(id, status, 'requeue it');
       if (options.keepEpochs !== undefined) this.s.deleteEpochsAfter.run(id, options.keepEpochs);
       this.s.deleteClassResults.run(id);
       this.s.deleteConfusion.run(id);
@@ -607,7 +605,7 @@ export class RunStore {
     if (query.status !== undefined) {
       const statuses = Array.isArray(query.status) ? query.status : [query.status];
       for (const s of statuses) {
-        if (!RUN_STATUSES.includes(s)) throw new StoreError(`unknown status "${s}" (allowed: ${RUN_STATUSES.join(', ')})`, 'invalid-query');
+        if (!isRunStatus(s)) throw new StoreError(`unknown status "${s}" (allowed: ${RUN_STATUSES.join(', ')})`, 'invalid-query');
       }
       if (statuses.length === 0) return { total: 0, rows: [] };
       where.push(`status IN (${statuses.map(() => '?').join(', ')})`);

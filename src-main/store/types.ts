@@ -6,9 +6,9 @@ import type { RunEnvironment } from '../train/messages.js';
 import type { RunConfig } from '../vit/config.js';
 import type { CostBreakdown } from '../vit/cost.js';
 
-export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
-/** Where a run ends up; `interrupted` can be requeued and resumed from its checkpoint. */
-export type FinalStatus = Exclude<RunStatus, 'queued' | 'running'>;
+import type { FinalStatus, RunStatus } from '../../src-shared/run-status.js';
+
+export type { FinalStatus, RunStatus };
 
 /** Config fields copied into columns so they can be sorted and filtered without parsing JSON. */
 export type ConfigColumn =

@@ -1,6 +1,7 @@
 import { api, call } from './api';
 import type { ApiEvent, EpochLike, ProgressInfo, RunConfig, RunStatus, RunSummary } from './types';
 import { debounce } from './util';
+import { isActive, isFinished, isResumable } from '../../../src-shared/run-status';
 
 /**
  * Runs that are queued or running, kept current from events: progress per batch, metrics per
@@ -22,9 +23,7 @@ export interface LiveRun {
   finishedSeen: number | null;
 }
 
-export const isActive = (s: RunStatus | string): boolean => s === 'running' || s === 'queued';
-export const isTerminal = (s: RunStatus | string): boolean => !isActive(s);
-export const canResume = (s: RunStatus | string): boolean => s === 'interrupted' || s === 'failed' || s === 'cancelled';
+export { isActive, isResumable as canResume };
 
 type Listener = (e: ApiEvent) => void;
 
@@ -42,7 +41,7 @@ class LiveRuns {
   readonly queued = $derived(this.active.filter((r) => r.status === 'queued'));
   readonly finished = $derived(
     Object.values(this.runs)
-      .filter((r) => isTerminal(r.status))
+      .filter((r) => isFinished(r.status))
       .sort((a, b) => (b.finishedSeen ?? 0) - (a.finishedSeen ?? 0)),
   );
   readonly count = $derived(this.active.length);
@@ -76,7 +75,7 @@ class LiveRuns {
       error: s.error,
       createdAt: s.createdAt,
       startedAt: s.startedAt,
-      finishedSeen: isTerminal(s.status) ? (prev?.finishedSeen ?? Date.now()) : null,
+      finishedSeen: isFinished(s.status) ? (prev?.finishedSeen ?? Date.now()) : null,
     };
   }
 
@@ -92,7 +91,7 @@ class LiveRuns {
       // Runs we showed as active that are no longer: look up how they ended.
       const gone = Object.values(this.runs).filter((x) => !seen.has(x.id));
       for (const g of gone) {
-        if (isTerminal(g.status)) {
+        if (isFinished(g.status)) {
           next[g.id] = g;
           continue;
         }
@@ -160,7 +159,7 @@ class LiveRuns {
         }
         r.status = e.status;
         if (e.error) r.error = e.error;
-        if (isTerminal(e.status)) {
+        if (isFinished(e.status)) {
           r.finishedSeen = Date.now();
           r.progress = null;
         } else if (e.status === 'running' && r.epochs.length === 0) {
