@@ -1,5 +1,6 @@
 import { ConfigError } from './vit/config.js';
 import { UsageError } from './cli/args.js';
+import { ERROR_KINDS, kindOf } from '../src-shared/errors.js';
 
 type Command = { usage: string; run(argv: string[], print: (s: string) => void): number | Promise<number> };
 
@@ -46,6 +47,6 @@ export async function main(argv: string[], print: (s: string) => void = (s) => c
       return 2;
     }
     console.error(`vitlab ${name}: ${e instanceof Error ? e.message : String(e)}`);
-    return 1;
+    return ERROR_KINDS[kindOf(e)].exit;
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ErrorKind } from '../../src-shared/errors.js';
 import { RUN_STATUSES } from '../../src-shared/run-status.js';
 import type { EpochMetrics, ProgressInfo } from '../train/messages.js';
 import { BACKENDS, DATASETS, type RunConfig } from '../vit/config.js';
@@ -139,7 +140,8 @@ export type ApiEvent =
   | { type: 'run/status'; runId: string; status: RunStatus; error?: string }
   | { type: 'runs/changed'; reason: 'created' | 'deleted' | 'updated' };
 
-export type ApiErrorCode = 'invalid_input' | 'not_found' | 'conflict' | 'unknown_request' | 'unauthorized' | 'internal';
+/** A domain error's kind (src-shared/errors.ts), or a refusal by the transport itself. */
+export type ApiErrorCode = ErrorKind | 'unknown_request' | 'unauthorized';
 
 export interface ApiErrorBody {
   code: ApiErrorCode;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { locateDataset } from '../data/datasets.js';
-import { Conflict, NotFound, type Supervisor } from '../runs/supervisor.js';
+import { DomainError } from '../../src-shared/errors.js';
+import type { Supervisor } from '../runs/supervisor.js';
 import { planSweep, sweepRunName } from '../runs/sweep.js';
-import { StoreError } from '../store/errors.js';
-import { BACKENDS, ConfigError, configIssues, PRESETS, resolveConfig, validateConfig, SEED_CONFIG, type RunConfig } from '../vit/config.js';
+import { BACKENDS, configIssues, PRESETS, resolveConfig, validateConfig, SEED_CONFIG, type RunConfig } from '../vit/config.js';
 import { computeCost } from '../vit/cost.js';
 import { modelSummary } from '../vit/summary.js';
 import {
@@ -26,13 +26,6 @@ export interface HandlerContext {
 
 type Handlers = { [N in RequestName]: (input: z.output<(typeof requests)[N]['input']>, ctx: HandlerContext) => RequestResult<N> | Promise<RequestResult<N>> };
 
-/** A handler's refusal with a code the UI can act on. */
-export class ApiError extends Error {
-  constructor(readonly body: ApiErrorBody) {
-    super(body.message);
-    this.name = 'ApiError';
-  }
-}
 
 const handlers: Handlers = {
   'system/info': (_i, ctx) => ({
@@ -76,13 +69,13 @@ const handlers: Handlers = {
   'sweeps/start': (i, ctx) => {
     const base = resolveConfig(i.base as Partial<RunConfig>);
     const plan = planSweep(base, i.grid as never);
-    if (plan.runs.length === 0) throw new ApiError({ code: 'invalid_input', message: 'sweep: no valid combination to run', issues: plan.skipped.flatMap((s) => s.issues) });
+    if (plan.runs.length === 0) throw new DomainError('invalid_input', 'sweep: no valid combination to run', { issues: plan.skipped.flatMap((s) => s.issues) });
     const sweepId = ctx.supervisor.store.createSweep({ name: i.name ?? `sweep ${new Date().toISOString().slice(0, 16)}`, grid: i.grid, base });
     const runIds = plan.runs.map((r) => ctx.supervisor.enqueue(r.config, { name: sweepRunName(r.values), sweepId }));
     return { sweepId, runIds, skipped: plan.skipped };
   },
   'reports/export': async (i, ctx) => {
-    if (!ctx.exportReport) throw new ApiError({ code: 'internal', message: 'reports are not available in this build' });
+    if (!ctx.exportReport) throw new DomainError('unavailable', 'reports are not available in this build');
     return ctx.exportReport(i);
   },
   'comparisons/list': (_i, ctx) => ctx.supervisor.store.listComparisons(),
@@ -93,18 +86,10 @@ const handlers: Handlers = {
   },
 };
 
+/** The one place an error becomes an API error: its code is its kind (src-shared/errors.ts). */
 function toErrorBody(e: unknown): ApiErrorBody {
-  if (e instanceof ApiError) return e.body;
-  if (e instanceof ConfigError) return { code: 'invalid_input', message: e.message, issues: e.issues };
-  if (e instanceof NotFound) return { code: 'not_found', message: e.message };
-  if (e instanceof StoreError) {
-    const code = e.code === 'not-found' ? 'not_found' : e.code === 'invalid-query' ? 'invalid_input' : e.code === 'invalid-state' || e.code === 'conflict' ? 'conflict' : 'internal';
-    return { code, message: e.message };
-  }
-  if (e instanceof Conflict) return { code: 'conflict', message: e.message };
   const message = e instanceof Error ? e.message : String(e);
-  // Domain errors ("sweep: …", "sort: …") are the caller's to fix; anything else is ours.
-  if (/^(sweep|sort|filter|preset|export|out|name|tags)\b/.test(message)) return { code: 'invalid_input', message };
+  if (e instanceof DomainError) return e.issues.length > 0 ? { code: e.kind, message, issues: e.issues } : { code: e.kind, message };
   return { code: 'internal', message };
 }
 

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 
 import { isGzip, readIdx, type IdxArray } from './idx.js';
+import { DomainError } from '../../src-shared/errors.js';
 
 export type DatasetName = 'fashion-mnist' | 'mnist';
 export type DatasetFileKey = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels';
@@ -81,9 +82,10 @@ export const DATASET_REGISTRY: Readonly<Record<DatasetName, DatasetSpec>> = {
   },
 };
 
-export class DatasetError extends Error {
+/** A data set that is missing, corrupt or of the wrong shape: the user's to fix (path, download). */
+export class DatasetError extends DomainError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('invalid_input', message, options);
     this.name = 'DatasetError';
   }
 }

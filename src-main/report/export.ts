@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, lstatSync, openSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import { DomainError } from '../../src-shared/errors.js';
 import { EXPORT_FORMATS, type ExportResult, type RequestInput } from '../api/contract.js';
 import type { RunDetail } from '../store/types.js';
 import { runsCsv, runsJson } from './csv.js';
@@ -41,7 +42,7 @@ export const MIME: Record<ExportFormat, string> = {
 };
 
 const fail = (message: string): never => {
-  throw new Error(`export: ${message}`);
+  throw new DomainError('invalid_input', `export: ${message}`);
 };
 
 /** The suggested file name: from the run's name for one run, from the count for several. */
@@ -191,8 +192,8 @@ export function writeExclusive(target: string, data: Buffer, force: boolean): vo
     }
   } catch (e) {
     const msg = (e as Error).message;
-    if (msg.startsWith('export:')) throw e;
-    throw new Error(`export: could not write ${abs}: ${msg}`, { cause: e });
+    if (e instanceof DomainError) throw e;
+    throw new DomainError('unavailable', `export: could not write ${abs}: ${msg}`, { cause: e });
   } finally {
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });

@@ -8,6 +8,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DomainError } from '../../src-shared/errors.js';
 
 /** Turns a self-contained HTML document into PDF bytes. */
 export type PdfEngine = (html: string) => Promise<Buffer>;
@@ -42,7 +43,7 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env, candidates: r
   const forced = env.CHROME_PATH?.trim();
   if (forced) {
     if (isExecutable(forced)) return forced;
-    throw new Error(`export: CHROME_PATH is set to ${forced}, which is not an executable file`);
+    throw new DomainError('unavailable', `export: CHROME_PATH is set to ${forced}, which is not an executable file`);
   }
   for (const c of candidates) {
     const p = c.includes('/') ? (isExecutable(c) ? c : null) : onPath(c, env);
@@ -88,7 +89,7 @@ export function chromiumPrintArgs(profileDir: string, pdfPath: string, htmlUrl: 
 export function chromiumPdfEngine(opts: ChromiumOptions = {}): PdfEngine {
   return async (html: string) => {
     const exe = opts.executable ?? findChromium(opts.env ?? process.env, opts.candidates ?? CANDIDATES);
-    if (!exe) throw new Error(NO_PDF_ENGINE);
+    if (!exe) throw new DomainError('unavailable', NO_PDF_ENGINE);
     const dir = mkdtempSync(join(tmpdir(), 'vitlab-pdf-'));
     try {
       const htmlPath = join(dir, 'report.html');
@@ -112,9 +113,9 @@ export function chromiumPdfEngine(opts: ChromiumOptions = {}): PdfEngine {
       try {
         pdf = readFileSync(pdfPath);
       } catch {
-        throw new Error(`export: Chromium (${exe}) finished without writing a PDF`);
+        throw new DomainError('unavailable', `export: Chromium (${exe}) finished without writing a PDF`);
       }
-      if (pdf.subarray(0, 5).toString('latin1') !== '%PDF-') throw new Error(`export: Chromium (${exe}) wrote something that is not a PDF`);
+      if (pdf.subarray(0, 5).toString('latin1') !== '%PDF-') throw new DomainError('unavailable', `export: Chromium (${exe}) wrote something that is not a PDF`);
       return pdf;
     } finally {
       rmSync(dir, { recursive: true, force: true });

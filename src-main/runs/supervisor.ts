@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { DomainError } from '../../src-shared/errors.js';
 import type { ApiEvent } from '../api/contract.js';
 import { startWorker, type WorkerHandle } from '../train/launch.js';
 import { latestResumableCheckpoint } from '../train/checkpoint.js';
@@ -302,13 +303,16 @@ export class Supervisor {
   }
 }
 
-export class NotFound extends Error {
+export class NotFound extends DomainError {
   constructor(id: string) {
-    super(`run ${id} does not exist`);
+    super('not_found', `run ${id} does not exist`);
     this.name = 'NotFound';
   }
 }
 
-export class Conflict extends Error {
-  override name = 'Conflict';
+export class Conflict extends DomainError {
+  constructor(message: string) {
+    super('conflict', message);
+    this.name = 'Conflict';
+  }
 }

@@ -1,3 +1,4 @@
+import { DomainError } from '../../src-shared/errors.js';
 import { MODEL_KEYS, TRAIN_KEYS, validateConfig, type RunConfig } from '../vit/config.js';
 import { computeCost } from '../vit/cost.js';
 
@@ -20,9 +21,9 @@ export const MAX_SWEEP_RUNS = 1000;
 /** Expands a grid over a base config (cartesian product, first field varying slowest). */
 export function planSweep(base: RunConfig, grid: SweepGrid, trainSize = 60_000): SweepPlan {
   const fields = Object.entries(grid).filter(([, vs]) => vs && vs.length > 0) as [keyof RunConfig, (string | number)[]][];
-  for (const [f] of fields) if (!SWEEPABLE.has(f)) throw new Error(`sweep: "${f}" is not a config field`);
+  for (const [f] of fields) if (!SWEEPABLE.has(f)) throw new DomainError('invalid_input', `sweep: "${f}" is not a config field`);
   const count = fields.reduce((n, [, vs]) => n * vs.length, 1);
-  if (count > MAX_SWEEP_RUNS) throw new Error(`sweep: ${count} combinations is more than the ${MAX_SWEEP_RUNS} a sweep may queue`);
+  if (count > MAX_SWEEP_RUNS) throw new DomainError('invalid_input', `sweep: ${count} combinations is more than the ${MAX_SWEEP_RUNS} a sweep may queue`);
   const plan: SweepPlan = { runs: [], skipped: [], totalMacsPerImage: 0, totalTrainingMacs: 0 };
   const combos: Partial<RunConfig>[] = [{}];
   for (const [f, vs] of fields) {

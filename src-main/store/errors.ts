@@ -2,6 +2,7 @@
  * Store errors. Plain classes without a database import, so every surface (CLI, IPC handlers,
  * the renderer) can recognise them by `instanceof` or by `code` after serialisation.
  */
+import { DomainError, type ErrorKind } from '../../src-shared/errors.js';
 
 export type StoreErrorCode =
   | 'not-found'
@@ -15,22 +16,36 @@ export type StoreErrorCode =
   | 'missing-database'
   | 'bad-migrations';
 
-export class StoreError extends Error {
+/** How each store refusal reads to a caller; a new code does not compile until it is placed. */
+const KIND: Record<StoreErrorCode, ErrorKind> = {
+  'not-found': 'not_found',
+  'invalid-state': 'conflict',
+  'invalid-query': 'invalid_input',
+  conflict: 'conflict',
+  'not-a-database': 'unavailable',
+  'foreign-database': 'unavailable',
+  'newer-schema': 'unavailable',
+  'older-schema': 'unavailable',
+  'missing-database': 'unavailable',
+  'bad-migrations': 'internal',
+};
+
+export class StoreError extends DomainError {
   constructor(
     message: string,
     readonly code: StoreErrorCode,
   ) {
-    super(message);
+    super(KIND[code], message);
     this.name = 'StoreError';
   }
 }
 
 export class NotFoundError extends StoreError {
   constructor(
-    readonly kind: 'run' | 'sweep' | 'comparison',
+    readonly entity: 'run' | 'sweep' | 'comparison',
     readonly id: string,
   ) {
-    super(`no ${kind} with id "${id}"`, 'not-found');
+    super(`no ${entity} with id "${id}"`, 'not-found');
     this.name = 'NotFoundError';
   }
 }

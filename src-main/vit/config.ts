@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DomainError, type FieldIssue } from '../../src-shared/errors.js';
 
 /**
  * One flat run config: the model fields (what the cost model and the summary need) and the
@@ -130,12 +131,9 @@ export const PRESETS: Record<string, { description: string; config: RunConfig }>
   },
 };
 
-export class ConfigError extends Error {
-  constructor(
-    message: string,
-    readonly issues: { field: string; message: string }[],
-  ) {
-    super(message);
+export class ConfigError extends DomainError {
+  constructor(message: string, issues: FieldIssue[]) {
+    super('invalid_input', message, { issues });
     this.name = 'ConfigError';
   }
 }
