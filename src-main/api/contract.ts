@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ErrorKind } from '../../src-shared/errors.js';
+import { COLUMN_KEYS } from '../../src-shared/fields.js';
 import { RUN_STATUSES } from '../../src-shared/run-status.js';
 import type { EpochMetrics, ProgressInfo } from '../train/messages.js';
 import { BACKENDS, DATASETS, type RunConfig } from '../vit/config.js';
@@ -19,7 +20,7 @@ const configInput = z.record(z.string(), z.unknown());
 const gridSchema = z.record(z.string(), z.array(z.union([z.string(), z.number()])).min(1).max(100));
 
 export { RUN_STATUSES };
-const CONFIG_COLUMNS = ['dataset', 'image', 'channels', 'classes', 'patch', 'dim', 'depth', 'heads', 'mlp', 'activation', 'dropout', 'epochs', 'batch', 'lr', 'recipe', 'seed'] as const;
+const CONFIG_COLUMNS = COLUMN_KEYS;
 export const SORT_FIELDS = [
   ...CONFIG_COLUMNS,
   'id',

@@ -1,17 +1,14 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { MODEL_KEYS, TRAIN_KEYS, resolveConfig, type RunConfig } from '../vit/config.js';
+import { FIELD_KEYS, flagOf, isNumeric, type FieldKey } from '../../src-shared/fields.js';
+import { resolveConfig, type RunConfig } from '../vit/config.js';
 
 /** A usage error: the CLI prints its message and exits 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** CLI flag name for each config field (kebab-case for the two-word ones). */
-export const CONFIG_FLAGS: Record<string, keyof RunConfig> = Object.fromEntries(
-  [...MODEL_KEYS, ...TRAIN_KEYS].map((k) => [k.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`), k]),
-);
-
-const NUMERIC = new Set<keyof RunConfig>(['image', 'channels', 'classes', 'patch', 'dim', 'depth', 'heads', 'mlp', 'dropout', 'epochs', 'batch', 'lr', 'seed', 'limitTrain', 'limitTest']);
+/** CLI flag name for each config field, from the registry (kebab-case for the two-word ones). */
+export const CONFIG_FLAGS: Record<string, FieldKey> = Object.fromEntries(FIELD_KEYS.map((k) => [flagOf(k), k]));
 
 export function configFlagOptions(): ParseArgsConfig['options'] {
   return Object.fromEntries(Object.keys(CONFIG_FLAGS).map((f) => [f, { type: 'string' as const }]));
@@ -51,7 +48,7 @@ export function configFromFlags(values: Record<string, unknown>): RunConfig {
   for (const [flag, key] of Object.entries(CONFIG_FLAGS)) {
     const raw = values[flag] as string | undefined;
     if (raw === undefined) continue;
-    overrides[key] = NUMERIC.has(key) ? numberFlag(flag, raw) : raw;
+    overrides[key] = isNumeric(key) ? numberFlag(flag, raw) : raw;
   }
   return resolveConfig(overrides as Partial<RunConfig>, (values.preset as string | undefined) ?? 'seed');
 }

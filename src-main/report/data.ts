@@ -7,6 +7,7 @@ import type { RunDetail, RunSummary } from '../store/types.js';
 import type { EvalResult } from '../train/messages.js';
 import type { RunConfig } from '../vit/config.js';
 import { computeCost, type CostBreakdown, type CostLine } from '../vit/cost.js';
+import { FIELD_GROUPS, FIELD_KEYS, FIELDS, reportLabelOf, type FieldKey } from '../../src-shared/fields.js';
 import { paretoFront, type ParetoResult } from '../../src-shared/pareto.js';
 import { evalResultOf } from './result-block.js';
 import { commas, dateTime, duration, fixed, pct, plain, secondsBetween } from './format.js';
@@ -128,45 +129,14 @@ export function macBreakdown(cost: CostBreakdown, c: RunConfig): { lines: Breakd
 
 export type Row = [label: string, value: string];
 
-const CONFIG_GROUPS: { title: string; fields: [keyof RunConfig, string][] }[] = [
-  {
-    title: 'Model',
-    fields: [
-      ['image', 'Image side'],
-      ['channels', 'Channels'],
-      ['classes', 'Classes'],
-      ['patch', 'Patch size'],
-      ['dim', 'Width (dim)'],
-      ['depth', 'Depth (encoder layers)'],
-      ['heads', 'Heads'],
-      ['mlp', 'MLP width'],
-      ['activation', 'Activation'],
-      ['dropout', 'Dropout'],
-    ],
-  },
-  {
-    title: 'Training',
-    fields: [
-      ['dataset', 'Dataset'],
-      ['epochs', 'Epochs'],
-      ['batch', 'Batch size'],
-      ['lr', 'Learning rate'],
-      ['recipe', 'Recipe'],
-      ['seed', 'Seed'],
-      ['backend', 'Backend requested'],
-    ],
-  },
-  {
-    title: 'Data',
-    fields: [
-      ['limitTrain', 'Train images'],
-      ['limitTest', 'Test images'],
-    ],
-  },
-];
+/** The report's config tables: the registry's groups, labels and order (src-shared/fields.ts). */
+const CONFIG_GROUPS: { title: string; fields: [FieldKey, string][] }[] = FIELD_GROUPS.map((g) => ({
+  title: g.title,
+  fields: FIELD_KEYS.filter((k) => FIELDS[k].group === g.id).map((k): [FieldKey, string] => [k, reportLabelOf(k)]),
+}));
 
 /** Every config field, in a stable order; unknown (newer) fields at the end. */
-export const CONFIG_FIELDS: (keyof RunConfig)[] = CONFIG_GROUPS.flatMap((g) => g.fields.map(([k]) => k));
+export const CONFIG_FIELDS: FieldKey[] = FIELD_KEYS;
 const FIELD_LABELS = Object.fromEntries(CONFIG_GROUPS.flatMap((g) => g.fields)) as Record<string, string>;
 export const fieldLabel = (k: string): string => FIELD_LABELS[k] ?? k;
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { EpochMetrics, EvalResult, RunEnvironment } from '../train/messages.js';
 import { parseConfig, type RunConfig } from '../vit/config.js';
 import { computeCost, type CostBreakdown } from '../vit/cost.js';
+import { COLUMN_KEYS, columnOf } from '../../src-shared/fields.js';
 import { canMove, FINAL_STATUSES, isFinished, isResumable, isRunStatus, RUN_STATUSES } from '../../src-shared/run-status.js';
 import { NotFoundError, StoreError } from './errors.js';
 
@@ -34,24 +35,9 @@ import type {
 type DB = BetterSqlite3.Database;
 
 
-const CONFIG_COLUMNS: Record<ConfigColumn, string> = {
-  dataset: 'dataset',
-  image: 'image',
-  channels: 'channels',
-  classes: 'classes',
-  patch: 'patch',
-  dim: 'dim',
-  depth: 'depth',
-  heads: 'heads',
-  mlp: 'mlp',
-  activation: 'activation',
-  dropout: 'dropout',
-  epochs: 'epochs',
-  batch: 'batch',
-  lr: 'lr',
-  recipe: 'recipe',
-  seed: 'seed',
-};
+/** The config fields with a column of their own, from the registry (src-shared/fields.ts). */
+const CONFIG_COLUMNS = Object.fromEntries(COLUMN_KEYS.map((k) => [k, columnOf(k)])) as Record<ConfigColumn, string>;
+const configColumns = Object.values(CONFIG_COLUMNS);
 
 /** The only column expressions a list may sort by; `nullable` ones sort their NULLs last. */
 const SORT_COLUMNS: Record<SortField, { sql: string; nullable?: boolean }> = {
@@ -236,12 +222,10 @@ export class RunStore {
     this.now = options.now ?? (() => new Date());
     const p = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
     this.s = {
-      insertRun: p(`INSERT INTO runs (id, name, status, config_json, dataset, image, channels, classes, patch, dim, depth, heads,
-        mlp, activation, dropout, epochs, batch, lr, recipe, seed, created_at, notes, tags, sweep_id, params, macs_per_image,
-        macs_per_batch, priority, queue_seq)
-        VALUES (@id, @name, 'queued', @config_json, @dataset, @image, @channels, @classes, @patch, @dim, @depth, @heads,
-        @mlp, @activation, @dropout, @epochs, @batch, @lr, @recipe, @seed, @created_at, @notes, @tags, @sweep_id, @params,
-        @macs_per_image, @macs_per_batch, @priority, @queue_seq)`),
+      insertRun: p(`INSERT INTO runs (id, name, status, config_json, ${configColumns.join(', ')}, created_at, notes, tags,
+        sweep_id, params, macs_per_image, macs_per_batch, priority, queue_seq)
+        VALUES (@id, @name, 'queued', @config_json, ${configColumns.map((c) => `@${c}`).join(', ')}, @created_at, @notes,
+        @tags, @sweep_id, @params, @macs_per_image, @macs_per_batch, @priority, @queue_seq)`),
       nextQueueSeq: p<number>('SELECT coalesce(max(queue_seq), 0) + 1 FROM runs').pluck(),
       insertCost: p('INSERT INTO costs (run_id, breakdown_json) VALUES (?, ?)'),
       status: p<RunStatus>('SELECT status FROM runs WHERE id = ?').pluck(),
@@ -358,7 +342,7 @@ export class RunStore {
       const row = {
         name: input.name?.trim() || defaultRunName(config),
         config_json: JSON.stringify(config),
-        ...Object.fromEntries(Object.values(CONFIG_COLUMNS).map((c) => [c, config[c as ConfigColumn]])),
+        ...Object.fromEntries(COLUMN_KEYS.map((k) => [columnOf(k), config[k]])),
         created_at: at.toISOString(),
         notes: input.notes ?? '',
         tags: JSON.stringify(normaliseTags(input.tags ?? [])),

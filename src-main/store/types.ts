@@ -6,28 +6,13 @@ import type { RunEnvironment } from '../train/messages.js';
 import type { RunConfig } from '../vit/config.js';
 import type { CostBreakdown } from '../vit/cost.js';
 
+import type { ColumnKey } from '../../src-shared/fields.js';
 import type { FinalStatus, RunStatus } from '../../src-shared/run-status.js';
 
 export type { FinalStatus, RunStatus };
 
 /** Config fields copied into columns so they can be sorted and filtered without parsing JSON. */
-export type ConfigColumn =
-  | 'dataset'
-  | 'image'
-  | 'channels'
-  | 'classes'
-  | 'patch'
-  | 'dim'
-  | 'depth'
-  | 'heads'
-  | 'mlp'
-  | 'activation'
-  | 'dropout'
-  | 'epochs'
-  | 'batch'
-  | 'lr'
-  | 'recipe'
-  | 'seed';
+export type ConfigColumn = ColumnKey;
 
 export type SortField =
   | ConfigColumn

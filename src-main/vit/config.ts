@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DomainError, type FieldIssue } from '../../src-shared/errors.js';
+import { ACTIVATIONS, BACKENDS, DATASETS, FIELDS, MODEL_KEYS, RECIPES, TRAIN_KEYS, type FieldDef, type FieldKey } from '../../src-shared/fields.js';
 
 /**
  * One flat run config: the model fields (what the cost model and the summary need) and the
@@ -7,42 +8,33 @@ import { DomainError, type FieldIssue } from '../../src-shared/errors.js';
  * and a "what differs" diff can all address a field by one name.
  */
 
-const positiveInt = (what: string) =>
-  z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be positive`);
+export { ACTIVATIONS, BACKENDS, DATASETS, MODEL_KEYS, RECIPES, TRAIN_KEYS };
 
-export const ACTIVATIONS = ['relu', 'gelu'] as const;
-export const RECIPES = ['seed', 'improved'] as const;
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
-export const DATASETS = ['fashion-mnist', 'mnist'] as const;
+/** A field's zod schema, from its registry entry: bounds and messages are the registry's. */
+function fieldSchema(key: string, f: FieldDef) {
+  const noun = f.noun ?? key;
+  if (f.kind === 'enum') return z.enum(f.options as [string, ...string[]], { error: `${noun} must be one of ${f.options.join(', ')}` });
+  // JSON's 1e999 arrives as Infinity: say so instead of zod's "expected number, received number".
+  let n = z.number({ error: (iss) => (typeof iss.input === 'number' ? `${noun} must be a finite number` : `${noun} must be a number`) });
+  if (f.kind === 'int') n = n.int(`${noun} must be a whole number`);
+  const exclusiveMin = f.kind === 'float' && f.minExclusive === true;
+  n = exclusiveMin
+    ? n.gt(f.min, f.min === 0 ? `${noun} must be positive` : `${noun} must be above ${f.min}`)
+    : n.min(f.min, f.kind === 'int' && f.min === 1 ? `${noun} must be positive` : `${noun} must be at least ${f.min}`);
+  const exclusiveMax = f.kind === 'float' && f.maxExclusive === true;
+  return exclusiveMax ? n.lt(f.max, `${noun} must be below ${f.max}`) : n.max(f.max, `${noun} must be at most ${f.max}`);
+}
 
-export const modelFields = {
-  image: positiveInt('image side'),
-  channels: positiveInt('channels'),
-  classes: z.number().int('classes must be a whole number').min(2, 'classes must be at least 2'),
-  patch: positiveInt('patch'),
-  dim: positiveInt('dim'),
-  depth: positiveInt('depth'),
-  heads: positiveInt('heads'),
-  mlp: positiveInt('mlp'),
-  activation: z.enum(ACTIVATIONS, { error: `activation must be one of ${ACTIVATIONS.join(', ')}` }),
-  dropout: z.number().min(0, 'dropout must be at least 0').lt(1, 'dropout must be below 1'),
+type FieldSchemas<K extends FieldKey> = {
+  [P in K]: (typeof FIELDS)[P] extends { kind: 'enum'; options: infer O extends readonly string[] } ? z.ZodEnum<{ [V in O[number]]: V }> : z.ZodNumber;
 };
 
-export const trainFields = {
-  dataset: z.enum(DATASETS, { error: `dataset must be one of ${DATASETS.join(', ')}` }),
-  epochs: positiveInt('epochs').max(1000, 'epochs must be at most 1000'),
-  batch: positiveInt('batch').max(4096, 'batch must be at most 4096'),
-  lr: z.number().positive('lr must be positive').max(1, 'lr must be at most 1'),
-  recipe: z.enum(RECIPES, { error: `recipe must be one of ${RECIPES.join(', ')}` }),
-  seed: z.number().int('seed must be a whole number').min(0, 'seed must be at least 0').max(2 ** 31 - 1),
-  /** 0 means "the whole split". */
-  limitTrain: z.number().int().min(0, 'limitTrain must be at least 0'),
-  limitTest: z.number().int().min(0, 'limitTest must be at least 0'),
-  backend: z.enum(BACKENDS, { error: `backend must be one of ${BACKENDS.join(', ')}` }),
-};
+function schemasOf<K extends FieldKey>(keys: readonly K[]): FieldSchemas<K> {
+  return Object.fromEntries(keys.map((k) => [k, fieldSchema(k, FIELDS[k])])) as unknown as FieldSchemas<K>;
+}
 
-export const MODEL_KEYS = Object.keys(modelFields) as (keyof typeof modelFields)[];
-export const TRAIN_KEYS = Object.keys(trainFields) as (keyof typeof trainFields)[];
+export const modelFields = schemasOf(MODEL_KEYS);
+export const trainFields = schemasOf(TRAIN_KEYS);
 
 const baseSchema = z.object({ ...modelFields, ...trainFields }).strict();
 
