@@ -38,12 +38,18 @@ interface FieldBase {
 
 export interface IntField extends FieldBase {
   kind: 'int';
+  /** The seed report's value: SEED_CONFIG is these defaults. */
+  default: number;
   min: number;
   max: number;
 }
 
 export interface FloatField extends FieldBase {
   kind: 'float';
+  /** The seed report's value; null for a nullable field means "the recipe's own". */
+  default: number | null;
+  /** May be left empty (null): the value then comes from the recipe. Configs stored before the field existed read as null. */
+  nullable?: true;
   min: number;
   max: number;
   /** The bound itself is not allowed (lr > 0, dropout < 1). */
@@ -55,31 +61,46 @@ export interface FloatField extends FieldBase {
 
 export interface EnumField extends FieldBase {
   kind: 'enum';
+  default: string;
   options: readonly string[];
 }
 
 export type FieldDef = IntField | FloatField | EnumField;
 
 export const FIELDS = {
-  image: { kind: 'int', label: 'Image side', noun: 'image side', group: 'data', part: 'model', min: 1, max: 4096, hint: 'pixels (square images)', column: 'image' },
-  channels: { kind: 'int', label: 'Channels', group: 'data', part: 'model', min: 1, max: 64, column: 'channels' },
-  classes: { kind: 'int', label: 'Classes', group: 'data', part: 'model', min: 2, max: 100_000, column: 'classes' },
-  patch: { kind: 'int', label: 'Patch size', group: 'model', part: 'model', min: 1, max: 4096, hint: 'must divide the image side', column: 'patch' },
-  dim: { kind: 'int', label: 'Width (dim)', group: 'model', part: 'model', min: 1, max: 65_536, column: 'dim' },
-  depth: { kind: 'int', label: 'Depth', reportLabel: 'Depth (encoder layers)', group: 'model', part: 'model', min: 1, max: 1000, hint: 'encoder layers', column: 'depth' },
-  heads: { kind: 'int', label: 'Heads', group: 'model', part: 'model', min: 1, max: 65_536, hint: 'must divide dim', column: 'heads' },
-  mlp: { kind: 'int', label: 'MLP width', group: 'model', part: 'model', min: 1, max: 1_048_576, column: 'mlp' },
-  activation: { kind: 'enum', label: 'Activation', group: 'model', part: 'model', options: ACTIVATIONS, column: 'activation' },
-  dropout: { kind: 'float', label: 'Dropout', group: 'model', part: 'model', min: 0, max: 1, maxExclusive: true, step: '0.05', column: 'dropout' },
-  dataset: { kind: 'enum', label: 'Dataset', group: 'data', part: 'train', options: DATASETS, column: 'dataset' },
-  epochs: { kind: 'int', label: 'Epochs', group: 'training', part: 'train', min: 1, max: 1000, column: 'epochs' },
-  batch: { kind: 'int', label: 'Batch size', group: 'training', part: 'train', min: 1, max: 4096, column: 'batch' },
-  lr: { kind: 'float', label: 'Learning rate', group: 'training', part: 'train', min: 0, minExclusive: true, max: 1, step: 'any', column: 'lr' },
-  recipe: { kind: 'enum', label: 'Recipe', group: 'training', part: 'train', options: RECIPES, column: 'recipe' },
-  seed: { kind: 'int', label: 'Seed', group: 'training', part: 'train', min: 0, max: 2 ** 31 - 1, column: 'seed' },
-  backend: { kind: 'enum', label: 'Backend', reportLabel: 'Backend requested', group: 'training', part: 'train', options: BACKENDS },
-  limitTrain: { kind: 'int', label: 'Train images', group: 'data', part: 'train', min: 0, max: 10_000_000, hint: '0 = the whole split' },
-  limitTest: { kind: 'int', label: 'Test images', group: 'data', part: 'train', min: 0, max: 10_000_000, hint: '0 = the whole split' },
+  image: { kind: 'int', default: 28, label: 'Image side', noun: 'image side', group: 'data', part: 'model', min: 1, max: 4096, hint: 'pixels (square images)', column: 'image' },
+  channels: { kind: 'int', default: 1, label: 'Channels', group: 'data', part: 'model', min: 1, max: 64, column: 'channels' },
+  classes: { kind: 'int', default: 10, label: 'Classes', group: 'data', part: 'model', min: 2, max: 100_000, column: 'classes' },
+  patch: { kind: 'int', default: 4, label: 'Patch size', group: 'model', part: 'model', min: 1, max: 4096, hint: 'must divide the image side', column: 'patch' },
+  dim: { kind: 'int', default: 64, label: 'Width (dim)', group: 'model', part: 'model', min: 1, max: 65_536, column: 'dim' },
+  depth: { kind: 'int', default: 4, label: 'Depth', reportLabel: 'Depth (encoder layers)', group: 'model', part: 'model', min: 1, max: 1000, hint: 'encoder layers', column: 'depth' },
+  heads: { kind: 'int', default: 4, label: 'Heads', group: 'model', part: 'model', min: 1, max: 65_536, hint: 'must divide dim', column: 'heads' },
+  mlp: { kind: 'int', default: 256, label: 'MLP width', group: 'model', part: 'model', min: 1, max: 1_048_576, column: 'mlp' },
+  activation: { kind: 'enum', default: 'relu', label: 'Activation', group: 'model', part: 'model', options: ACTIVATIONS, column: 'activation' },
+  dropout: { kind: 'float', default: 0, label: 'Dropout', group: 'model', part: 'model', min: 0, max: 1, maxExclusive: true, step: '0.05', column: 'dropout' },
+  dataset: { kind: 'enum', default: 'fashion-mnist', label: 'Dataset', group: 'data', part: 'train', options: DATASETS, column: 'dataset' },
+  epochs: { kind: 'int', default: 10, label: 'Epochs', group: 'training', part: 'train', min: 1, max: 1000, column: 'epochs' },
+  batch: { kind: 'int', default: 100, label: 'Batch size', group: 'training', part: 'train', min: 1, max: 4096, column: 'batch' },
+  lr: { kind: 'float', default: 1e-3, label: 'Learning rate', group: 'training', part: 'train', min: 0, minExclusive: true, max: 1, step: 'any', column: 'lr' },
+  recipe: { kind: 'enum', default: 'seed', label: 'Recipe', group: 'training', part: 'train', options: RECIPES, column: 'recipe' },
+  seed: { kind: 'int', default: 0, label: 'Seed', group: 'training', part: 'train', min: 0, max: 2 ** 31 - 1, column: 'seed' },
+  backend: { kind: 'enum', default: 'auto', label: 'Backend', reportLabel: 'Backend requested', group: 'training', part: 'train', options: BACKENDS },
+  limitTrain: { kind: 'int', default: 0, label: 'Train images', group: 'data', part: 'train', min: 0, max: 10_000_000, hint: '0 = the whole split' },
+  limitTest: { kind: 'int', default: 0, label: 'Test images', group: 'data', part: 'train', min: 0, max: 10_000_000, hint: '0 = the whole split' },
+  labelSmoothing: {
+    kind: 'float',
+    default: null,
+    nullable: true,
+    label: 'Label smoothing',
+    group: 'training',
+    part: 'train',
+    min: 0,
+    max: 1,
+    maxExclusive: true,
+    step: '0.05',
+    hint: "empty = the recipe's own",
+    column: 'label_smoothing',
+  },
 } as const satisfies Record<string, FieldDef>;
 
 export type FieldKey = keyof typeof FIELDS;
@@ -105,6 +126,24 @@ export const flagOf = (k: FieldKey): string => k.replace(/[A-Z]/g, (m) => `-${m.
 export function reportLabelOf(k: FieldKey): string {
   const f: FieldDef = FIELDS[k];
   return f.reportLabel ?? f.label;
+}
+
+/**
+ * A stored config with the fields added after it was written: a nullable field reads as null
+ * (the recipe's own value, which is what such a run used). Other fields were there from the start.
+ */
+export function withNewFields<C extends object>(stored: C): C {
+  const out = { ...stored } as Record<string, unknown>;
+  for (const k of FIELD_KEYS) {
+    if (!(k in out) && nullableField(k)) out[k] = null;
+  }
+  return out as C;
+}
+
+/** Left empty means "the recipe's own" (see FloatField.nullable). */
+export function nullableField(key: string): boolean {
+  const f = fieldDef(key);
+  return f?.kind === 'float' && f.nullable === true;
 }
 
 export const isNumeric = (k: FieldKey): boolean => FIELDS[k].kind !== 'enum';

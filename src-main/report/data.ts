@@ -7,7 +7,7 @@ import type { RunDetail, RunSummary } from '../store/types.js';
 import type { EvalResult } from '../train/messages.js';
 import type { RunConfig } from '../vit/config.js';
 import { computeCost, type CostBreakdown, type CostLine } from '../vit/cost.js';
-import { FIELD_GROUPS, FIELD_KEYS, FIELDS, reportLabelOf, type FieldKey } from '../../src-shared/fields.js';
+import { FIELD_GROUPS, FIELD_KEYS, FIELDS, nullableField, reportLabelOf, type FieldKey } from '../../src-shared/fields.js';
 import { paretoFront, type ParetoResult } from '../../src-shared/pareto.js';
 import { evalResultOf } from './result-block.js';
 import { commas, dateTime, duration, fixed, pct, plain, secondsBetween } from './format.js';
@@ -144,7 +144,8 @@ export function configValue(c: RunConfig, k: string): string {
   const v = (c as unknown as Record<string, unknown>)[k];
   if ((k === 'limitTrain' || k === 'limitTest') && v === 0) return 'all';
   if (typeof v === 'number') return String(v);
-  return v == null ? '—' : String(v);
+  if (v == null) return nullableField(k) ? "recipe's" : '—';
+  return String(v);
 }
 
 export function configGroups(c: RunConfig): { title: string; rows: Row[] }[] {

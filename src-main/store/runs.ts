@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { EpochMetrics, EvalResult, RunEnvironment } from '../train/messages.js';
 import { parseConfig, type RunConfig } from '../vit/config.js';
 import { computeCost, type CostBreakdown } from '../vit/cost.js';
-import { COLUMN_KEYS, columnOf } from '../../src-shared/fields.js';
+import { COLUMN_KEYS, columnOf, withNewFields } from '../../src-shared/fields.js';
 import { canMove, FINAL_STATUSES, isFinished, isResumable, isRunStatus, RUN_STATUSES } from '../../src-shared/run-status.js';
 import { NotFoundError, StoreError } from './errors.js';
 
@@ -142,7 +142,7 @@ function toSummary(r: RunRow): RunSummary {
     id: r.id,
     name: r.name,
     status: r.status,
-    config: JSON.parse(r.config_json) as RunConfig,
+    config: withNewFields(JSON.parse(r.config_json) as RunConfig),
     params: r.params,
     macsPerImage: r.macs_per_image,
     macsPerBatch: r.macs_per_batch,

@@ -10,10 +10,12 @@ export interface Recipe {
   augment: boolean;
 }
 
-export function recipeOf(c: Pick<RunConfig, 'recipe' | 'epochs'>): Recipe {
+/** The recipe's hyper-parameters, with the config's own label smoothing where it sets one (not null). */
+export function recipeOf(c: Pick<RunConfig, 'recipe' | 'epochs'> & Partial<Pick<RunConfig, 'labelSmoothing'>>): Recipe {
+  const own = c.labelSmoothing ?? undefined;
   if (c.recipe === 'seed') {
     // The seed report: plain Adam at a constant rate, no regularisation.
-    return { optimizer: 'adam', weightDecay: 0, warmupEpochs: 0, cosine: false, labelSmoothing: 0, augment: false };
+    return { optimizer: 'adam', weightDecay: 0, warmupEpochs: 0, cosine: false, labelSmoothing: own ?? 0, augment: false };
   }
   return {
     optimizer: 'adamw',
@@ -21,7 +23,7 @@ export function recipeOf(c: Pick<RunConfig, 'recipe' | 'epochs'>): Recipe {
     // A short run still gets a warmup, but never one that eats the whole run.
     warmupEpochs: Math.min(5, Math.max(c.epochs * 0.1, c.epochs > 1 ? 0.5 : 0)),
     cosine: true,
-    labelSmoothing: 0.1,
+    labelSmoothing: own ?? 0.1,
     augment: true,
   };
 }

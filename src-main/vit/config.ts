@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DomainError, type FieldIssue } from '../../src-shared/errors.js';
-import { ACTIVATIONS, BACKENDS, DATASETS, FIELDS, MODEL_KEYS, RECIPES, TRAIN_KEYS, type FieldDef, type FieldKey } from '../../src-shared/fields.js';
+import { ACTIVATIONS, BACKENDS, DATASETS, FIELD_KEYS, FIELDS, MODEL_KEYS, RECIPES, TRAIN_KEYS, type FieldDef, type FieldKey } from '../../src-shared/fields.js';
 
 /**
  * One flat run config: the model fields (what the cost model and the summary need) and the
@@ -22,11 +22,17 @@ function fieldSchema(key: string, f: FieldDef) {
     ? n.gt(f.min, f.min === 0 ? `${noun} must be positive` : `${noun} must be above ${f.min}`)
     : n.min(f.min, f.kind === 'int' && f.min === 1 ? `${noun} must be positive` : `${noun} must be at least ${f.min}`);
   const exclusiveMax = f.kind === 'float' && f.maxExclusive === true;
-  return exclusiveMax ? n.lt(f.max, `${noun} must be below ${f.max}`) : n.max(f.max, `${noun} must be at most ${f.max}`);
+  n = exclusiveMax ? n.lt(f.max, `${noun} must be below ${f.max}`) : n.max(f.max, `${noun} must be at most ${f.max}`);
+  // Optional with null: left out (a config stored before the field existed) reads as null.
+  return f.kind === 'float' && f.nullable ? n.nullable().default(null) : n;
 }
 
 type FieldSchemas<K extends FieldKey> = {
-  [P in K]: (typeof FIELDS)[P] extends { kind: 'enum'; options: infer O extends readonly string[] } ? z.ZodEnum<{ [V in O[number]]: V }> : z.ZodNumber;
+  [P in K]: (typeof FIELDS)[P] extends { kind: 'enum'; options: infer O extends readonly string[] }
+    ? z.ZodEnum<{ [V in O[number]]: V }>
+    : (typeof FIELDS)[P] extends { nullable: true }
+      ? z.ZodDefault<z.ZodNullable<z.ZodNumber>>
+      : z.ZodNumber;
 };
 
 function schemasOf<K extends FieldKey>(keys: readonly K[]): FieldSchemas<K> {
@@ -81,27 +87,7 @@ export type ModelConfig = Pick<RunConfig, (typeof MODEL_KEYS)[number]>;
 export type TrainConfig = Pick<RunConfig, (typeof TRAIN_KEYS)[number]>;
 
 /** The seed report's model and recipe (../shared/seed): 28×28×1, p 4, dim 64, depth 4, heads 4, mlp 256. */
-export const SEED_CONFIG: RunConfig = {
-  image: 28,
-  channels: 1,
-  classes: 10,
-  patch: 4,
-  dim: 64,
-  depth: 4,
-  heads: 4,
-  mlp: 256,
-  activation: 'relu',
-  dropout: 0,
-  dataset: 'fashion-mnist',
-  epochs: 10,
-  batch: 100,
-  lr: 1e-3,
-  recipe: 'seed',
-  seed: 0,
-  limitTrain: 0,
-  limitTest: 0,
-  backend: 'auto',
-};
+export const SEED_CONFIG: RunConfig = Object.fromEntries(FIELD_KEYS.map((k) => [k, FIELDS[k].default])) as RunConfig;
 
 export const PRESETS: Record<string, { description: string; config: RunConfig }> = {
   seed: { description: "the seed report's ViT (4 layers, dim 64, patch 4)", config: SEED_CONFIG },

@@ -22,13 +22,16 @@ export interface FieldSpec {
   min?: number;
   max?: number;
   hint?: string;
+  /** May be left empty (null: the recipe's own value). */
+  nullable?: boolean;
 }
 
 function specOf(key: FieldKey): FieldSpec {
   const f: FieldDef = REGISTRY[key];
   const base = { key, label: f.label, group: f.group, kind: f.kind, hint: f.hint };
   if (f.kind === 'enum') return { ...base, options: f.options };
-  return { ...base, min: f.min, max: f.max, step: f.kind === 'float' ? f.step : undefined };
+  if (f.kind === 'int') return { ...base, min: f.min, max: f.max };
+  return { ...base, min: f.min, max: f.max, step: f.step, nullable: f.nullable === true };
 }
 
 const specs = Object.fromEntries(KEYS.map((k) => [k, specOf(k)])) as Record<FieldKey, FieldSpec>;
@@ -39,11 +42,11 @@ export const fieldSpec = (k: string): FieldSpec | undefined => (Object.hasOwn(sp
 export const MODEL_KEYS: readonly FieldKey[] = MODEL;
 export const GROUPS = FIELD_GROUPS;
 
-/** A form value as the API wants it: numbers where the field is numeric and the text parses. */
-export function coerce(spec: FieldSpec, raw: string): string | number {
+/** A form value as the API wants it: numbers where the field is numeric and the text parses, null for an empty nullable field. */
+export function coerce(spec: FieldSpec, raw: string): string | number | null {
   if (spec.kind === 'enum') return raw;
   const t = raw.trim();
-  if (t === '') return '';
+  if (t === '') return spec.nullable ? null : '';
   const n = Number(t);
   return Number.isFinite(n) ? n : t;
 }
