@@ -23,19 +23,21 @@ export function safeDecode(s: string): string | null {
 }
 
 /**
- * The value of one cookie (RFC 6265: `name=value` pairs split by `;`, the value optionally in
- * double quotes and percent-encoded by us). Null where it is absent or its escape is malformed.
+ * The values of one cookie (RFC 6265: `name=value` pairs split by `;`, the value optionally in
+ * double quotes and percent-encoded by us), in order; a browser may send a name twice (two paths).
+ * A value whose escape is malformed is left out.
  */
-export function cookieValue(header: string | undefined, name: string): string | null {
-  if (!header) return null;
-  for (const pair of header.split(';')) {
+export function cookieValues(header: string | undefined, name: string): string[] {
+  const values: string[] = [];
+  for (const pair of (header ?? '').split(';')) {
     const eq = pair.indexOf('=');
     if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
     let value = pair.slice(eq + 1).trim();
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    return safeDecode(value);
+    const decoded = safeDecode(value);
+    if (decoded !== null) values.push(decoded);
   }
-  return null;
+  return values;
 }
 
 function bearerOf(header: string | undefined): string | null {
@@ -52,15 +54,16 @@ function sameSecret(a: string, b: string): boolean {
 
 /**
  * Which of the request's credentials carry the right token (empty: not authorised). A wrong token
- * in one place does not spoil a right one in another (an old cookie beside a fresh `?token=`).
+ * does not spoil a right one beside it (an old cookie beside a fresh `?token=`, a repeated name).
  */
 export function matchingTokens(headers: http.IncomingHttpHeaders, query: URLSearchParams, token: string): Set<TokenSource> {
-  const presented: [TokenSource, string | null][] = [
-    ['bearer', bearerOf(headers.authorization)],
-    ['cookie', cookieValue(headers.cookie, TOKEN_COOKIE)],
-    ['query', query.get('token')],
+  const bearer = bearerOf(headers.authorization);
+  const presented: [TokenSource, string[]][] = [
+    ['bearer', bearer === null ? [] : [bearer]],
+    ['cookie', cookieValues(headers.cookie, TOKEN_COOKIE)],
+    ['query', query.getAll('token')],
   ];
-  return new Set(presented.filter(([, t]) => t !== null && sameSecret(t, token)).map(([s]) => s));
+  return new Set(presented.filter(([, ts]) => ts.some((t) => sameSecret(t, token))).map(([s]) => s));
 }
 
 export function tokenCookie(token: string): string {

@@ -9,7 +9,7 @@ import type { ApiErrorBody, ApiErrorCode } from './contract.js';
  */
 
 /** The contract's codes plus the ones only HTTP can give (the dashboard talks over the WebSocket and never sees these). */
-export type ServeErrorCode = ApiErrorCode | 'forbidden' | 'method_not_allowed' | 'payload_too_large' | 'unsupported_media_type' | 'headers_too_large' | 'timeout';
+export type ServeErrorCode = ApiErrorCode | 'forbidden' | 'method_not_allowed' | 'payload_too_large' | 'unsupported_media_type' | 'headers_too_large' | 'timeout' | 'expectation_failed';
 
 export const HTTP_STATUS: Record<ServeErrorCode, number> = {
   invalid_input: 400,
@@ -22,6 +22,7 @@ export const HTTP_STATUS: Record<ServeErrorCode, number> = {
   timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  expectation_failed: 417,
   headers_too_large: 431,
   internal: 500,
 };
@@ -60,8 +61,9 @@ export function sendJson(res: http.ServerResponse, status: number, body: string)
 /**
  * Answers on a bare socket (a refused WebSocket upgrade, a request Node could not parse) and closes
  * it. The socket gets an error listener first: a client that resets it must not be an uncaught error.
+ * `bodyless`: the answer to a HEAD request, which must not carry the body its headers describe.
  */
-export function refuseSocket(socket: Duplex, e: ServeError): void {
+export function refuseSocket(socket: Duplex, e: ServeError, opts: { bodyless?: boolean } = {}): void {
   socket.on('error', () => {});
   if (!socket.writable) {
     socket.destroy();
@@ -71,7 +73,7 @@ export function refuseSocket(socket: Duplex, e: ServeError): void {
   const status = HTTP_STATUS[e.code];
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+      `X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${opts.bodyless ? '' : body}`,
     // The server's sockets are half-open capable: close ours once the answer is out.
     () => socket.destroy(),
   );

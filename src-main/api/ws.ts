@@ -99,7 +99,11 @@ export async function serve(ctx: HandlerContext, opts: ServeOptions): Promise<Ru
     res.end(req.method === 'HEAD' ? undefined : found.value.data);
   }
 
-  const server = http.createServer((req, res) => {
+  // Host is checked by hostOk with a typed answer; Node's own check would answer an untyped 400.
+  // The last response on each connection: bytes that fail to parse after one that closes it get no second answer.
+  const lastResponse = new WeakMap<Duplex, http.ServerResponse>();
+  const server = http.createServer({ requireHostHeader: false }, (req, res) => {
+    lastResponse.set(req.socket, res);
     // A client that resets mid-request or mid-answer is the client's problem, never an uncaught error.
     req.on('error', () => {});
     res.on('error', () => {});
@@ -109,17 +113,31 @@ export async function serve(ctx: HandlerContext, opts: ServeOptions): Promise<Ru
     });
   });
   // Bytes Node cannot parse as HTTP (or headers too large, or too slow): a typed answer, then close.
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
     if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const last = lastResponse.get(socket);
+    if (last && (!last.writableFinished || !last.shouldKeepAlive)) {
+      // Garbage after a request still being answered, or after a closing answer: finish that one, then close.
+      if (last.writableFinished) socket.destroy();
+      else last.once('finish', () => socket.destroy());
+      return;
+    }
     const e: ServeError =
       err.code === 'HPE_HEADER_OVERFLOW'
         ? serveError('headers_too_large', 'request headers are too large')
         : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? serveError('timeout', 'the request took too long to arrive')
           : serveError('invalid_input', `malformed HTTP request (${err.code ?? err.message})`);
-    refuseSocket(socket, e);
+    refuseSocket(socket, e, { bodyless: err.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ' });
   });
   server.on('error', (e) => logInternal('server', e));
+  // The answers Node would otherwise give by itself, untyped: an unknown Expect, a CONNECT.
+  server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    req.on('error', () => {});
+    res.on('error', () => {});
+    sendError(res, serveError('expectation_failed', `Expect: ${String(req.headers.expect).slice(0, 100)} is not supported`), { Connection: 'close' });
+  });
+  server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => refuseSocket(socket, serveError('method_not_allowed', 'CONNECT is not supported: serve is no proxy')));
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxBody });
   wss.on('error', (e) => logInternal('websocket server', e));

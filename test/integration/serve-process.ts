@@ -109,10 +109,10 @@ export function request(port: number, p: string, opts: { method?: string; header
 
 /**
  * Writes raw bytes to a fresh connection; resolves with what the server sent, once it closed the
- * connection, sent one whole (non-101) response, or `maxMs` passed. With `endAfterMs` the client
+ * connection, sent what `until` waits for (by default one whole non-101 response), or `maxMs` passed. With `endAfterMs` the client
  * half-closes after that long (an incomplete request then ends instead of waiting for the limit).
  */
-export function raw(port: number, bytes: Buffer | string, opts: { endAfterMs?: number; maxMs?: number } = {}): Promise<Buffer> {
+export function raw(port: number, bytes: Buffer | string, opts: { endAfterMs?: number; maxMs?: number; until?: (received: Buffer) => boolean } = {}): Promise<Buffer> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const s = net.connect(port, '127.0.0.1');
@@ -129,7 +129,7 @@ export function raw(port: number, bytes: Buffer | string, opts: { endAfterMs?: n
     });
     s.on('data', (c: Buffer) => {
       chunks.push(c);
-      if (wholeResponse(Buffer.concat(chunks))) done();
+      if ((opts.until ?? wholeResponse)(Buffer.concat(chunks))) done();
     });
     s.on('close', done);
     // A reset after the server refused us is an answer, not a test failure.
@@ -150,11 +150,12 @@ export function statusOf(bytes: Buffer): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** The body of the first response in raw bytes (after the blank line). */
+/** The body of the first response in raw bytes (after the blank line, as long as its Content-Length says). */
 export function bodyOf(bytes: Buffer): string {
-  const text = bytes.toString('utf8');
-  const at = text.indexOf('\r\n\r\n');
-  return at < 0 ? '' : text.slice(at + 4);
+  const at = bytes.indexOf('\r\n\r\n');
+  if (at < 0) return '';
+  const m = /\r\ncontent-length: *(\d+)/i.exec(bytes.subarray(0, at).toString('latin1'));
+  return bytes.subarray(at + 4, m ? at + 4 + Number(m[1]) : undefined).toString('utf8');
 }
 
 export function upgradeRequest(srv: Pick<ServeProcess, 'port'>, p: string, headers: Record<string, string> = {}): string {
@@ -195,26 +196,41 @@ export function frame(opcode: number, payload: Buffer, opts: { fin?: boolean; ma
   return Buffer.concat([Buffer.from(head), ext, key, body]);
 }
 
-/** The close code in the first close frame the server sent after its 101 answer, or null. */
-export function closeCodeOf(bytes: Buffer): number | null {
+export interface ServerFrame {
+  opcode: number;
+  payload: Buffer;
+}
+
+/** The whole frames the server sent after its 101 answer (server frames are never masked). */
+export function serverFrames(bytes: Buffer): ServerFrame[] {
   const at = bytes.indexOf('\r\n\r\n');
-  if (at < 0) return null;
+  if (at < 0 || statusOf(bytes) !== 101) return [];
+  const frames: ServerFrame[] = [];
   let i = at + 4;
   while (i + 2 <= bytes.length) {
-    const opcode = bytes[i] & 0x0f;
     let len = bytes[i + 1] & 0x7f;
     let off = i + 2;
     if (len === 126) {
+      if (off + 2 > bytes.length) break;
       len = bytes.readUInt16BE(off);
       off += 2;
     } else if (len === 127) {
+      if (off + 8 > bytes.length) break;
       len = Number(bytes.readBigUInt64BE(off));
       off += 8;
     }
-    if (opcode === 0x8) return len >= 2 ? bytes.readUInt16BE(off) : 1005;
+    if (off + len > bytes.length) break;
+    frames.push({ opcode: bytes[i] & 0x0f, payload: bytes.subarray(off, off + len) });
     i = off + len;
   }
-  return null;
+  return frames;
+}
+
+/** The close code in the first close frame the server sent, or null. */
+export function closeCodeOf(bytes: Buffer): number | null {
+  const close = serverFrames(bytes).find((f) => f.opcode === 0x8);
+  if (!close) return null;
+  return close.payload.length >= 2 ? close.payload.readUInt16BE(0) : 1005;
 }
 
 /** Is the serve process alive and answering a plain authorised request? */
