@@ -99,9 +99,9 @@ export async function serve(ctx: HandlerContext, opts: ServeOptions): Promise<Ru
     res.end(req.method === 'HEAD' ? undefined : found.value.data);
   }
 
-  // Host is checked by hostOk with a typed answer; Node's own check would answer an untyped 400.
   // The last response on each connection: bytes that fail to parse after one that closes it get no second answer.
   const lastResponse = new WeakMap<Duplex, http.ServerResponse>();
+  // Host is checked by hostOk with a typed answer; Node's own check would answer an untyped 400.
   const server = http.createServer({ requireHostHeader: false }, (req, res) => {
     lastResponse.set(req.socket, res);
     // A client that resets mid-request or mid-answer is the client's problem, never an uncaught error.

@@ -122,7 +122,7 @@ export function raw(port: number, bytes: Buffer | string, opts: { endAfterMs?: n
       s.destroy();
       resolve(Buffer.concat(chunks));
     };
-    timers.push(setTimeout(done, opts.maxMs ?? 3000));
+    timers.push(setTimeout(done, opts.maxMs ?? 10_000));
     s.on('connect', () => {
       s.write(bytes);
       if (opts.endAfterMs !== undefined) timers.push(setTimeout(() => s.end(), opts.endAfterMs));
