@@ -8,24 +8,33 @@ import type { ApiErrorBody, ApiErrorCode } from './contract.js';
  * message } }` with the HTTP status derived from the code here, and nowhere else.
  */
 
-/** The contract's codes plus the ones only HTTP can give (the dashboard talks over the WebSocket and never sees these). */
-export type ServeErrorCode = ApiErrorCode | 'forbidden' | 'method_not_allowed' | 'payload_too_large' | 'unsupported_media_type' | 'headers_too_large' | 'timeout' | 'expectation_failed';
-
-export const HTTP_STATUS: Record<ServeErrorCode, number> = {
-  invalid_input: 400,
-  unknown_request: 400,
-  conflict: 400,
-  unauthorized: 401,
+/** Refusals only HTTP gives (the dashboard talks over the WebSocket and never sees these). */
+const TRANSPORT_STATUS = {
   forbidden: 403,
-  not_found: 404,
   method_not_allowed: 405,
   timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
   expectation_failed: 417,
   headers_too_large: 431,
+} as const satisfies Record<string, number>;
+
+/**
+ * The statuses of the contract's codes. Where the domain's own table of error kinds exists
+ * (src-shared/errors.ts, ERROR_KINDS[kind].http), its rows belong there and this derives from it.
+ */
+const API_STATUS: Record<ApiErrorCode, number> = {
+  invalid_input: 400,
+  unknown_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
   internal: 500,
 };
+
+export type ServeErrorCode = ApiErrorCode | keyof typeof TRANSPORT_STATUS;
+
+export const HTTP_STATUS: Record<ServeErrorCode, number> = { ...API_STATUS, ...TRANSPORT_STATUS };
 
 export interface ServeError {
   code: ServeErrorCode;
