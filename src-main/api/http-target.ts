@@ -18,7 +18,7 @@ export function parseTarget(raw: string | undefined): Target {
   return { ok: true, pathname, query };
 }
 
-/** A percent-decoded path segment list, or why it cannot be one (malformed escape, NUL byte). */
+/** The percent-decoded path, or why it cannot be one (a malformed escape, a NUL byte). */
 export function decodePath(pathname: string): { ok: true; path: string } | { ok: false; message: string } {
   const decoded = safeDecode(pathname);
   if (decoded === null) return { ok: false, message: `path has a malformed percent-escape: ${JSON.stringify(pathname.slice(0, 200))}` };
