@@ -60,7 +60,7 @@ describe('dashboard in Chromium against vitlab serve', () => {
     await invalidFormStartsNothing(page, 'chromium');
     const total = await fetch(`${new URL(url).origin}/api/runs/list`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${new URL(url).searchParams.get('token')}` },
+      headers: { Authorization: `Bearer ${new URL(url).searchParams.get('token')}`, 'Content-Type': 'application/json' },
       body: '{}',
     }).then((r) => r.json());
     expect(total).toMatchObject({ ok: true, result: { total: 0 } });
@@ -76,7 +76,7 @@ describe('dashboard in Chromium against vitlab serve', () => {
   it('compares three finished runs of different configs: one point each, the right front, only what differs', async () => {
     const token = new URL(url).searchParams.get('token');
     const api = async (name: string, input: unknown) => {
-      const r = (await fetch(`${new URL(url).origin}/api/${name}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify(input) }).then((x) => x.json())) as {
+      const r = (await fetch(`${new URL(url).origin}/api/${name}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(input) }).then((x) => x.json())) as {
         ok: boolean;
         result: unknown;
       };

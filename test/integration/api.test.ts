@@ -108,7 +108,7 @@ describe('vitlab serve transport', () => {
     const info = await post('system/info', {});
     expect(info.status).toBe(200);
     expect(JSON.parse(info.body)).toMatchObject({ ok: true, result: { version: 'test' } });
-    const bad = await httpRequest('/api/runs/list', { method: 'POST', headers: { Authorization: `Bearer ${server.token}` }, body: '{not json' });
+    const bad = await httpRequest('/api/runs/list', { method: 'POST', headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' }, body: '{not json' });
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.body)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
   });
