@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { ERROR_KINDS, type ErrorKind } from '../../src-shared/errors.js';
 import type { ApiErrorBody, ApiErrorCode } from './contract.js';
 
 /**
@@ -19,17 +20,11 @@ const TRANSPORT_STATUS = {
   headers_too_large: 431,
 } as const satisfies Record<string, number>;
 
-/**
- * The statuses of the contract's codes. Where the domain's own table of error kinds exists
- * (src-shared/errors.ts, ERROR_KINDS[kind].http), its rows belong there and this derives from it.
- */
+/** The statuses of the contract's codes: a domain error's from its kind (src-shared/errors.ts). */
 const API_STATUS: Record<ApiErrorCode, number> = {
-  invalid_input: 400,
+  ...(Object.fromEntries(Object.entries(ERROR_KINDS).map(([kind, k]) => [kind, k.http])) as Record<ErrorKind, number>),
   unknown_request: 400,
   unauthorized: 401,
-  not_found: 404,
-  conflict: 409,
-  internal: 500,
 };
 
 export type ServeErrorCode = ApiErrorCode | keyof typeof TRANSPORT_STATUS;

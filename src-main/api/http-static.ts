@@ -35,7 +35,7 @@ export function staticResolver(dir: string): StaticResolver {
   try {
     root = fs.realpathSync(path.resolve(dir));
   } catch (e) {
-    throw new Error(`serve: the dashboard folder ${path.resolve(dir)} cannot be read: ${(e as Error).message}`);
+    throw new Error(`serve: the dashboard folder ${path.resolve(dir)} cannot be read: ${(e as Error).message}`, { cause: e });
   }
   const inside = (p: string) => p.startsWith(root + path.sep);
   const notFound = (pathname: string) => ({ ok: false as const, error: serveError('not_found', `no such file: ${pathname.slice(0, 200)}`) });

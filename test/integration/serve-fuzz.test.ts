@@ -52,7 +52,7 @@ async function check<T>(name: string, arb: fc.Arbitrary<T>, numRuns: number, pre
       { seed: SEED, numRuns, interruptAfterTimeLimit: TIME_LIMIT_MS, endOnFailure: false },
     );
   } catch (e) {
-    throw new Error(`${name}: fuzz seed ${SEED} (rerun: VITLAB_FUZZ_SEED=${SEED} npx vitest run test/integration/serve-fuzz.test.ts)\n${(e as Error).message}\n${String((e as Error).cause ?? '')}`);
+    throw new Error(`${name}: fuzz seed ${SEED} (rerun: VITLAB_FUZZ_SEED=${SEED} npx vitest run test/integration/serve-fuzz.test.ts)\n${(e as Error).message}\n${String((e as Error).cause ?? '')}`, { cause: e });
   }
   // A figure for the log, not an assertion on time: how many cases this machine got through.
   process.stdout.write(`serve fuzz ${name}: ${cases} cases, seed ${SEED}\n`);
