@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { estimateMemory, formatBytes, largestTerms, memoryField, WASM_HEAP_MAX_BYTES } from './memory.js';
+import { tokens } from './tokens.js';
 
 /**
  * One flat run config: the model fields (what the cost model and the summary need) and the
@@ -6,38 +8,92 @@ import { z } from 'zod';
  * and a "what differs" diff can all address a field by one name.
  */
 
-const positiveInt = (what: string) =>
-  z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be positive`);
+/**
+ * The smallest and largest value of every numeric field: one table, so that a message, a form and
+ * a test can all read the same bound. The upper bounds are far beyond what trains in reasonable
+ * time on a CPU (the seed model is 28 px, dim 64, depth 4) but keep every size that is later
+ * allocated from a config (per-class arrays, a classes² confusion matrix, patch buffers) finite
+ * and small; the memory estimate (memory.ts) then refuses what is inside the bounds yet too big.
+ */
+export const CONFIG_BOUNDS = {
+  image: { min: 1, max: 1024, int: true, label: 'image side' },
+  channels: { min: 1, max: 16, int: true, label: 'channels' },
+  // ImageNet-1k is the largest classification head anyone trains a small ViT for.
+  classes: { min: 2, max: 1000, int: true, label: 'classes' },
+  patch: { min: 1, max: 1024, int: true, label: 'patch' },
+  dim: { min: 1, max: 4096, int: true, label: 'dim' },
+  depth: { min: 1, max: 64, int: true, label: 'depth' },
+  heads: { min: 1, max: 64, int: true, label: 'heads' },
+  mlp: { min: 1, max: 16_384, int: true, label: 'mlp' },
+  dropout: { min: 0, max: 1, int: false, label: 'dropout', maxExclusive: true },
+  epochs: { min: 1, max: 1000, int: true, label: 'epochs' },
+  batch: { min: 1, max: 4096, int: true, label: 'batch' },
+  lr: { min: 0, max: 1, int: false, label: 'lr', minExclusive: true },
+  seed: { min: 0, max: 2 ** 31 - 1, int: true, label: 'seed' },
+  /** 0 means "the whole split". */
+  limitTrain: { min: 0, max: 100_000_000, int: true, label: 'limitTrain' },
+  limitTest: { min: 0, max: 100_000_000, int: true, label: 'limitTest' },
+} as const satisfies Record<string, { min: number; max: number; int: boolean; label: string; minExclusive?: boolean; maxExclusive?: boolean }>;
+
+type NumericField = keyof typeof CONFIG_BOUNDS;
+
+/** What a value that is not a finite number is, for "must be a number, got …". */
+function describeInput(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  // NaN or ±Infinity; JSON's 1e999 parses to Infinity, which deserves saying.
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : `${v} (too large for a double: 1e999 reads as Infinity)`;
+  if (typeof v === 'string') return `the text ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}`;
+  return Array.isArray(v) ? 'a list' : `a ${typeof v}`;
+}
+
+/** A numeric field with its bounds from CONFIG_BOUNDS and messages that name it. */
+function numberField<K extends NumericField>(key: K) {
+  const b: { min: number; max: number; int: boolean; label: string; minExclusive?: boolean; maxExclusive?: boolean } = CONFIG_BOUNDS[key];
+  const w = b.label;
+  let s = z.number({
+    error: (iss) =>
+      iss.input === undefined ? `${w} is missing`
+      : typeof iss.input === 'number' ? `${w} must be a finite number, got ${describeInput(iss.input)}`
+      : `${w} must be a number, got ${describeInput(iss.input)}`,
+  });
+  if (b.int) s = s.int(`${w} must be a whole number`);
+  s = b.minExclusive ? s.gt(b.min, `${w} must be above ${b.min}`) : s.min(b.min, b.min === 1 && b.int ? `${w} must be positive` : `${w} must be at least ${b.min}`);
+  s = b.maxExclusive ? s.lt(b.max, `${w} must be below ${b.max}`) : s.max(b.max, `${w} must be at most ${b.max.toLocaleString('en-US')}`);
+  return s;
+}
 
 export const ACTIVATIONS = ['relu', 'gelu'] as const;
 export const RECIPES = ['seed', 'improved'] as const;
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export const DATASETS = ['fashion-mnist', 'mnist'] as const;
 
+const choice = <T extends readonly [string, ...string[]]>(what: string, values: T) =>
+  z.enum(values, { error: (iss) => `${what} must be one of ${values.join(', ')}${iss.input === undefined ? ' (missing)' : ''}` });
+
 export const modelFields = {
-  image: positiveInt('image side'),
-  channels: positiveInt('channels'),
-  classes: z.number().int('classes must be a whole number').min(2, 'classes must be at least 2'),
-  patch: positiveInt('patch'),
-  dim: positiveInt('dim'),
-  depth: positiveInt('depth'),
-  heads: positiveInt('heads'),
-  mlp: positiveInt('mlp'),
-  activation: z.enum(ACTIVATIONS, { error: `activation must be one of ${ACTIVATIONS.join(', ')}` }),
-  dropout: z.number().min(0, 'dropout must be at least 0').lt(1, 'dropout must be below 1'),
+  image: numberField('image'),
+  channels: numberField('channels'),
+  classes: numberField('classes'),
+  patch: numberField('patch'),
+  dim: numberField('dim'),
+  depth: numberField('depth'),
+  heads: numberField('heads'),
+  mlp: numberField('mlp'),
+  activation: choice('activation', ACTIVATIONS),
+  dropout: numberField('dropout'),
 };
 
 export const trainFields = {
-  dataset: z.enum(DATASETS, { error: `dataset must be one of ${DATASETS.join(', ')}` }),
-  epochs: positiveInt('epochs').max(1000, 'epochs must be at most 1000'),
-  batch: positiveInt('batch').max(4096, 'batch must be at most 4096'),
-  lr: z.number().positive('lr must be positive').max(1, 'lr must be at most 1'),
-  recipe: z.enum(RECIPES, { error: `recipe must be one of ${RECIPES.join(', ')}` }),
-  seed: z.number().int('seed must be a whole number').min(0, 'seed must be at least 0').max(2 ** 31 - 1),
-  /** 0 means "the whole split". */
-  limitTrain: z.number().int().min(0, 'limitTrain must be at least 0'),
-  limitTest: z.number().int().min(0, 'limitTest must be at least 0'),
-  backend: z.enum(BACKENDS, { error: `backend must be one of ${BACKENDS.join(', ')}` }),
+  dataset: choice('dataset', DATASETS),
+  epochs: numberField('epochs'),
+  batch: numberField('batch'),
+  lr: numberField('lr'),
+  recipe: choice('recipe', RECIPES),
+  seed: numberField('seed'),
+  limitTrain: numberField('limitTrain'),
+  limitTest: numberField('limitTest'),
+  backend: choice('backend', BACKENDS),
 };
 
 export const MODEL_KEYS = Object.keys(modelFields) as (keyof typeof modelFields)[];
@@ -45,26 +101,11 @@ export const TRAIN_KEYS = Object.keys(trainFields) as (keyof typeof trainFields)
 
 const baseSchema = z.object({ ...modelFields, ...trainFields }).strict();
 
-/** Wasm memory is 32-bit and never shrinks: refuse models whose training activations cannot fit. */
-export const MEMORY_LIMIT_BYTES = 2 * 1024 ** 3;
+export { tokens };
 
-export function tokens(c: Pick<ModelConfig, 'image' | 'patch'>): number {
-  return (c.image / c.patch) ** 2 + 1;
-}
-
-/**
- * Float32 bytes kept alive for the backward pass of one training step: per layer the residual
- * stream, LayerNorm outputs, q/k/v, the attention matrix (softmax input and output) and the MLP
- * hidden layer, with a factor of two for gradients of the same shape. An estimate, on purpose
- * generous: it only has to catch configs that cannot possibly train.
- */
-export function estimateTrainingBytes(c: ModelConfig & { batch: number }): number {
-  const n = tokens(c);
-  const perLayer = c.batch * n * (8 * c.dim + 2 * c.mlp) + 2 * c.batch * c.heads * n * n;
-  return 4 * 2 * c.depth * perLayer;
-}
-
-export const runConfigSchema = baseSchema.superRefine((c, ctx) => {
+// The cross-field rules run only on a config whose every field is in bounds (pipe): a string dim
+// or a classes of 1e9 gets one message naming it, not a divisibility or memory message as well.
+export const runConfigSchema = baseSchema.pipe(z.custom<z.infer<typeof baseSchema>>().superRefine((c, ctx) => {
   if (c.image % c.patch !== 0) {
     ctx.addIssue({ code: 'custom', path: ['patch'], message: `patch (${c.patch}) must divide the image side (${c.image})` });
   }
@@ -72,16 +113,19 @@ export const runConfigSchema = baseSchema.superRefine((c, ctx) => {
     ctx.addIssue({ code: 'custom', path: ['heads'], message: `dim (${c.dim}) must be divisible by heads (${c.heads})` });
   }
   if (c.image % c.patch === 0 && c.dim % c.heads === 0) {
-    const bytes = estimateTrainingBytes(c);
-    if (bytes > MEMORY_LIMIT_BYTES) {
+    // Independent of the machine: on wasm (which `auto` picks wherever tfjs-node does not load)
+    // every tensor of one tfjs instance must fit in one 32-bit heap. What this machine has is
+    // checked before a run is written (runs/admission.ts).
+    const e = estimateMemory(c);
+    if ((c.backend === 'wasm' || c.backend === 'auto') && e.perInstanceBytes > WASM_HEAP_MAX_BYTES) {
       ctx.addIssue({
         code: 'custom',
-        path: ['batch'],
-        message: `model will not fit in memory: one training step needs about ${(bytes / 1024 ** 3).toFixed(1)} GiB (limit ${MEMORY_LIMIT_BYTES / 1024 ** 3} GiB); lower batch, depth, dim or mlp, or raise patch`,
+        path: [memoryField(e)],
+        message: `model will not fit in memory: training needs about ${formatBytes(e.perInstanceBytes)} of tensors (${largestTerms(e)}), more than the ${formatBytes(WASM_HEAP_MAX_BYTES)} one TensorFlow.js wasm instance can hold; lower batch, depth, dim or mlp, or raise patch`,
       });
     }
   }
-});
+}));
 
 export type RunConfig = z.infer<typeof baseSchema>;
 export type ModelConfig = Pick<RunConfig, (typeof MODEL_KEYS)[number]>;
@@ -144,8 +188,19 @@ export class ConfigError extends Error {
 export function configIssues(error: z.ZodError): { field: string; message: string }[] {
   return error.issues.map((i) => ({
     field: i.path.length ? i.path.join('.') : '(config)',
-    message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
+    message: issueMessage(i),
   }));
+}
+
+/** Zod's own wording where it confuses ("expected number, received number" for 1e999), else the issue's. */
+function issueMessage(i: z.core.$ZodIssue): string {
+  if (i.code === 'unrecognized_keys') return `unknown field(s): ${i.keys.join(', ')}`;
+  const received = (i as { received?: unknown }).received;
+  // Our own schemas word this themselves (numberField); this is for zod's default message.
+  if (i.code === 'invalid_type' && i.expected === 'number' && i.message.startsWith('Invalid input') && (received === 'Infinity' || received === 'NaN')) {
+    return `expected a finite number, got ${received}${received === 'Infinity' ? ' (too large for a double: 1e999 reads as Infinity)' : ''}`;
+  }
+  return i.message;
 }
 
 export function validateConfig(input: unknown): { ok: true; config: RunConfig } | { ok: false; issues: { field: string; message: string }[] } {
@@ -162,7 +217,8 @@ export function parseConfig(input: unknown): RunConfig {
 
 /** A preset (default `seed`) with user overrides on top, validated. */
 export function resolveConfig(overrides: Partial<RunConfig>, preset = 'seed'): RunConfig {
-  const base = PRESETS[preset];
+  // Own names only: "constructor" or "toString" must not find Object.prototype's members.
+  const base = Object.hasOwn(PRESETS, preset) ? PRESETS[preset] : undefined;
   if (!base) {
     throw new ConfigError(`preset: unknown preset "${preset}" (known: ${Object.keys(PRESETS).join(', ')})`, [
       { field: 'preset', message: `unknown preset "${preset}"` },
