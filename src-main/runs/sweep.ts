@@ -1,4 +1,5 @@
 import { MODEL_KEYS, TRAIN_KEYS, validateConfig, type RunConfig } from '../vit/config.js';
+import { validateRun, type AdmissionContext } from './admission.js';
 import { computeCost } from '../vit/cost.js';
 
 /** Values per config field, e.g. { depth: [2, 4, 6], heads: [2, 4], patch: [4, 7] }. */
@@ -17,8 +18,15 @@ export interface SweepPlan {
 const SWEEPABLE = new Set<string>([...MODEL_KEYS, ...TRAIN_KEYS]);
 export const MAX_SWEEP_RUNS = 1000;
 
-/** Expands a grid over a base config (cartesian product, first field varying slowest). */
-export function planSweep(base: RunConfig, grid: SweepGrid, trainSize = 60_000): SweepPlan {
+/**
+ * Expands a grid over a base config (cartesian product, first field varying slowest). With
+ * `admission`, each combination passes the whole run validation (data set, this machine's
+ * memory: runs/admission.ts), so that what is planned is what enqueue will accept; without it,
+ * the config rules only (a preview that does no I/O).
+ */
+export function planSweep(base: RunConfig, grid: SweepGrid, opts: { trainSize?: number; admission?: AdmissionContext } = {}): SweepPlan {
+  const trainSize = opts.trainSize ?? 60_000;
+  const validate = (c: unknown) => (opts.admission ? validateRun(c, opts.admission) : validateConfig(c));
   const fields = Object.entries(grid).filter(([, vs]) => vs && vs.length > 0) as [keyof RunConfig, (string | number)[]][];
   for (const [f] of fields) if (!SWEEPABLE.has(f)) throw new Error(`sweep: "${f}" is not a config field`);
   const count = fields.reduce((n, [, vs]) => n * vs.length, 1);
@@ -31,7 +39,7 @@ export function planSweep(base: RunConfig, grid: SweepGrid, trainSize = 60_000):
     combos.splice(0, combos.length, ...next);
   }
   for (const values of combos) {
-    const r = validateConfig({ ...base, ...values });
+    const r = validate({ ...base, ...values });
     if (!r.ok) {
       plan.skipped.push({ values, issues: r.issues });
       continue;

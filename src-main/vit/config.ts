@@ -212,7 +212,12 @@ export function validateConfig(input: unknown): { ok: true; config: RunConfig } 
 export function parseConfig(input: unknown): RunConfig {
   const r = validateConfig(input);
   if (r.ok) return r.config;
-  throw new ConfigError(r.issues.map((i) => `${i.field}: ${i.message}`).join('\n'), r.issues);
+  throw configError(r.issues);
+}
+
+/** A ConfigError whose message lists every issue as `field: message`, one a line. */
+export function configError(issues: { field: string; message: string }[]): ConfigError {
+  return new ConfigError(issues.map((i) => `${i.field}: ${i.message}`).join('\n'), issues);
 }
 
 /** A preset (default `seed`) with user overrides on top, validated. */
