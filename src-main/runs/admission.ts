@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import { locateDataset } from '../data/datasets.js';
 import { datasetShape, type DatasetShape } from '../data/shape.js';
 import { configError, validateConfig, type RunConfig } from '../vit/config.js';
-import { estimateMemory, formatBytes, largestTerms, memoryField } from '../vit/memory.js';
+import { estimateMemory, formatBytes, largestTerms, memoryAdvice } from '../vit/memory.js';
 
 /**
  * The one validation a run passes before anything about it is written, whichever way it came
@@ -58,12 +58,12 @@ function dataIssues(c: RunConfig, ctx: AdmissionContext): { issues: Issue[]; sha
 function memoryIssues(c: RunConfig, shape: DatasetShape | undefined, m: Machine): Issue[] {
   const e = estimateMemory(c, { instances: m.cores, data: shape });
   const need = `training needs about ${formatBytes(e.processBytes)} (${largestTerms(e)})`;
-  const fix = 'lower batch, depth, dim or mlp, or raise patch';
+  const { field, fix } = memoryAdvice(e);
   if (e.processBytes > m.totalBytes) {
-    return [{ field: memoryField(e), message: `model will not fit in memory: ${need}, more than this machine's ${formatBytes(m.totalBytes)}; ${fix}` }];
+    return [{ field, message: `model will not fit in memory: ${need}, more than this machine's ${formatBytes(m.totalBytes)}; ${fix}` }];
   }
   if (e.processBytes > m.freeBytes) {
-    return [{ field: memoryField(e), message: `model will not fit in memory now: ${need}, and only ${formatBytes(m.freeBytes)} of this machine's ${formatBytes(m.totalBytes)} is free; close other programs or ${fix}` }];
+    return [{ field, message: `model will not fit in memory now: ${need}, and only ${formatBytes(m.freeBytes)} of this machine's ${formatBytes(m.totalBytes)} is free; close other programs or ${fix}` }];
   }
   return [];
 }

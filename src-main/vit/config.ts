@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { estimateMemory, formatBytes, largestTerms, memoryField, WASM_HEAP_MAX_BYTES } from './memory.js';
+import { estimateMemory, formatBytes, largestTerms, memoryAdvice, WASM_HEAP_MAX_BYTES } from './memory.js';
 import { tokens } from './tokens.js';
 
 /**
@@ -118,10 +118,11 @@ export const runConfigSchema = baseSchema.pipe(z.custom<z.infer<typeof baseSchem
     // checked before a run is written (runs/admission.ts).
     const e = estimateMemory(c);
     if ((c.backend === 'wasm' || c.backend === 'auto') && e.perInstanceBytes > WASM_HEAP_MAX_BYTES) {
+      const advice = memoryAdvice(e);
       ctx.addIssue({
         code: 'custom',
-        path: [memoryField(e)],
-        message: `model will not fit in memory: training needs about ${formatBytes(e.perInstanceBytes)} of tensors (${largestTerms(e)}), more than the ${formatBytes(WASM_HEAP_MAX_BYTES)} one TensorFlow.js wasm instance can hold; lower batch, depth, dim or mlp, or raise patch`,
+        path: [advice.field],
+        message: `model will not fit in memory: training needs about ${formatBytes(e.perInstanceBytes)} of tensors (${largestTerms(e)}), more than the ${formatBytes(WASM_HEAP_MAX_BYTES)} one TensorFlow.js wasm instance can hold; ${advice.fix}`,
       });
     }
   }

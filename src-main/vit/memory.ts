@@ -155,9 +155,16 @@ export function largestTerms(e: MemoryEstimate, count = 3): string {
     .join(', ');
 }
 
-/** The field a memory refusal names: batch when activations dominate, else dim (the weights). */
-export function memoryField(e: MemoryEstimate): 'batch' | 'dim' {
+/**
+ * The field a memory refusal names and what to change. Batch only when the training step's
+ * activations dominate: evaluation runs in chunks of EVAL_CHUNK whatever the batch, and the
+ * weights with their gradients and moments do not depend on it.
+ */
+export function memoryAdvice(e: MemoryEstimate): { field: 'batch' | 'dim'; fix: string } {
   const t = e.terms;
-  const activations = Math.max(t.trainActivations.bytes, t.evalActivations.bytes);
-  return activations >= t.weights.bytes + t.gradients.bytes + t.optimizer.bytes ? 'batch' : 'dim';
+  const states = t.weights.bytes + t.gradients.bytes + t.optimizer.bytes;
+  if (t.trainActivations.bytes >= t.evalActivations.bytes && t.trainActivations.bytes >= states) {
+    return { field: 'batch', fix: 'lower batch, depth, dim or mlp, or raise patch' };
+  }
+  return { field: 'dim', fix: t.evalActivations.bytes >= states ? 'lower dim, mlp or depth, or raise patch' : 'lower dim, mlp or depth' };
 }
