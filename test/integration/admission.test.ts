@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch, type HandlerContext } from '../../src-main/api/handlers.js';
 import { openEngine, type Engine } from '../../src-main/app/engine.js';
 import { SEED_CONFIG } from '../../src-main/vit/config.js';
+import { storeSeedRun, tempStore } from '../fixtures/report/runs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-admission-'));
@@ -166,11 +167,17 @@ describe('clear messages for the confusing cases', () => {
   });
 
   it('"vitlab export: export: …" says its prefix once', () => {
-    const db = path.join(tmp, 'cli.db');
-    const r = vitlab('export', 'no-such-run', '--db', db, '--format', 'md');
-    expect(r.code).not.toBe(0);
-    expect(r.err).toMatch(/^vitlab export: /);
-    expect(r.err).not.toMatch(/vitlab export: export:/);
+    // The output folder does not exist: report/export.ts says "export: the folder … does not exist".
+    const t = tempStore();
+    try {
+      const id = storeSeedRun(t.store, t.clock);
+      const r = vitlab('export', id, '--db', t.dbPath, '--out', path.join(t.dir, 'no-such-dir', 'r.md'));
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^vitlab export: the folder .* does not exist/);
+      expect(r.err).not.toMatch(/export: export:/);
+    } finally {
+      t.close();
+    }
   });
 });
 
