@@ -13,7 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch, type HandlerContext } from '../../src-main/api/handlers.js';
 import { openEngine, type Engine } from '../../src-main/app/engine.js';
-import { SEED_CONFIG } from '../../src-main/vit/config.js';
+import { admitRun, thisMachine } from '../../src-main/runs/admission.js';
+import { ConfigError, SEED_CONFIG } from '../../src-main/vit/config.js';
+import { estimateMemory } from '../../src-main/vit/memory.js';
 import { storeSeedRun, tempStore } from '../fixtures/report/runs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -184,4 +186,40 @@ describe('clear messages for the confusing cases', () => {
 it('the seed config itself is admitted (no false refusal on this machine)', async () => {
   const r = await dispatch('cost/preview', { config: { ...SEED_CONFIG } }, ctx);
   expect(r).toMatchObject({ ok: true, result: { ok: true, issues: [] } });
+});
+
+describe("the memory estimate against this machine's memory", () => {
+  const GiB = 1024 ** 3;
+  const issueOf = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as ConfigError).issues;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('refuses a run larger than the machine, naming its size, the biggest terms and the machine', () => {
+    const machine = { totalBytes: 0.25 * GiB, freeBytes: 0.2 * GiB, cores: 2 };
+    const issues = issueOf(() => admitRun(SEED_CONFIG, { machine }));
+    expect(issues).toHaveLength(1);
+    expect(issues[0].message).toMatch(/^model will not fit in memory: training needs about [\d.]+ MiB \(evaluation activations [\d.]+ MiB, training activations [\d.]+ MiB, data set and batch buffers [\d.]+ MiB\), more than this machine's 256\.0 MiB; /);
+  });
+
+  it('refuses a run that fits the machine but not its free memory now, saying so', () => {
+    const need = estimateMemory(SEED_CONFIG, { instances: 2 }).processBytes;
+    const machine = { totalBytes: 8 * GiB, freeBytes: need - 1, cores: 2 };
+    const issues = issueOf(() => admitRun(SEED_CONFIG, { machine }));
+    expect(issues[0].message).toMatch(/^model will not fit in memory now: .*, and only [\d.]+ MiB of this machine's 8\.0 GiB is free; close other programs or /);
+    expect(admitRun(SEED_CONFIG, { machine: { ...machine, freeBytes: need } })).toEqual(SEED_CONFIG);
+  });
+
+  it('counts one tfjs instance per core', () => {
+    const need2 = estimateMemory(SEED_CONFIG, { instances: 2 }).processBytes;
+    const need16 = estimateMemory(SEED_CONFIG, { instances: 16 }).processBytes;
+    expect(need16).toBeGreaterThan(need2);
+    expect(() => admitRun(SEED_CONFIG, { machine: { totalBytes: need16, freeBytes: need2, cores: 16 } })).toThrow(/not fit in memory now/);
+    expect(thisMachine().totalBytes).toBe(os.totalmem());
+  });
 });
