@@ -52,7 +52,14 @@ export const ACTIVATION_GRADIENT_FACTOR = 1;
  */
 export const WASM_HEAP_MAX_BYTES = 4_294_901_760;
 
-export type MemoryTermName = 'weights' | 'gradients' | 'optimizer' | 'trainActivations' | 'evalActivations' | 'instances' | 'host';
+export type MemoryTermName = 'weights' | 'gradients' | 'optimizer' | 'trainActivations' | 'evalActivations' | 'instances' | 'host' | 'runtime';
+
+/**
+ * The worker process before any tensor: Node, V8, TensorFlow.js and its wasm module. Not counted
+ * term by term; taken from issue 13's bench of the seed config on one tfjs instance: 721 MB peak
+ * RSS, of which the terms below account for ≈ 465 MiB.
+ */
+export const RUNTIME_BYTES = 256 * 1024 ** 2;
 
 export interface MemoryTerm {
   /** As a message shows it. */
@@ -72,7 +79,7 @@ export interface MemoryEstimate {
   evalChunkBytes: number;
   /** The most tensor memory one tfjs instance (one wasm heap) needs: max of the two above. */
   perInstanceBytes: number;
-  /** The most the whole worker process needs with `instances` tfjs instances, host buffers included. */
+  /** The most the whole worker process needs with `instances` tfjs instances, host buffers and runtime included. */
   processBytes: number;
   instances: number;
 }
@@ -133,11 +140,12 @@ export function estimateMemory(c: RunConfig, opts: { instances?: number; data?: 
     evalActivations: { label: 'evaluation activations', bytes: evalActivations, how: `one forward pass over a chunk of ${EVAL_CHUNK} test images` },
     instances: { label: 'further instances', bytes: copies, how: `${instances - 1} more tfjs instance(s): weights, gradients and exchange buffers` },
     host: { label: 'data set and batch buffers', bytes: dataset + patchBuffer, how: 'images and labels as bytes, patches of one batch as floats' },
+    runtime: { label: 'runtime', bytes: RUNTIME_BYTES, how: 'Node, V8, TensorFlow.js and its wasm module' },
   };
   const trainStepBytes = weights + gradients + moments + trainActivations;
   const evalChunkBytes = weights + moments + evalActivations;
   const perInstanceBytes = Math.max(trainStepBytes, evalChunkBytes);
-  return { params, terms, trainStepBytes, evalChunkBytes, perInstanceBytes, processBytes: perInstanceBytes + copies + dataset + patchBuffer, instances };
+  return { params, terms, trainStepBytes, evalChunkBytes, perInstanceBytes, processBytes: perInstanceBytes + copies + dataset + patchBuffer + RUNTIME_BYTES, instances };
 }
 
 /** Bytes as GiB or MiB with one decimal, for messages. */
