@@ -238,6 +238,8 @@ export class Supervisor {
     if (status !== 'interrupted' && status !== 'failed' && status !== 'cancelled') {
       throw new Conflict(`run ${id} is ${status}; only interrupted, failed or cancelled runs can be resumed`);
     }
+    // The data folder or the machine may have changed since: refuse now rather than fail in the worker.
+    admitRun(this.store.get(id).config, this.admission);
     // Epochs after the last checkpoint (a worker killed between storing an epoch and writing its
     // checkpoint) are dropped: the resumed run trains them again.
     const keepEpochs = latestResumableCheckpoint(path.join(this.opts.checkpointRoot, id))?.epoch ?? 0;

@@ -106,6 +106,21 @@ describe('absurd configs are refused before a row is written (issue 11 item 5)',
   });
 });
 
+describe('resume applies it too', () => {
+  it('a failed run whose data folder is gone stays failed, with the reason', async () => {
+    const other = openEngine({ dbPath: path.join(tmp, 'resume.db'), dataDir: missingData });
+    try {
+      const id = other.store.createRun({ config: { ...SEED_CONFIG } });
+      other.store.finish(id, 'failed', 'worker failed');
+      const r = await dispatch('runs/resume', { id }, { ...ctx, supervisor: other.supervisor });
+      expect(r).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ field: 'dataset' }] } });
+      expect(other.store.getStatus(id)).toBe('failed');
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('the CLI applies the same validation', () => {
   it('vitlab train with a bad --data folder exits 2 naming the folder and stores no run', () => {
     const db = path.join(tmp, 'cli.db');
