@@ -3,7 +3,7 @@ import { locateDataset } from '../data/datasets.js';
 import { Conflict, NotFound, type Supervisor } from '../runs/supervisor.js';
 import { planSweep, sweepRunName } from '../runs/sweep.js';
 import { StoreError } from '../store/errors.js';
-import { admissionIssues } from '../runs/admission.js';
+import { admissionIssues, validateRun } from '../runs/admission.js';
 import { BACKENDS, ConfigError, configIssues, PRESETS, resolveConfig, SEED_CONFIG, validateConfig, type RunConfig } from '../vit/config.js';
 import { computeCost } from '../vit/cost.js';
 import { modelSummary } from '../vit/summary.js';
@@ -75,12 +75,12 @@ const handlers: Handlers = {
     return { ok: issues.length === 0, issues, config: r.config, cost: computeCost(r.config, i.batch ?? r.config.batch), summary: modelSummary(r.config) };
   },
   'sweeps/preview': (i, ctx) => {
-    const plan = planSweep(resolveConfig(i.base as Partial<RunConfig>), i.grid as never, { admission: ctx.supervisor.admission });
+    const plan = planSweep(resolveConfig(i.base as Partial<RunConfig>), i.grid as never, { validate: (c) => validateRun(c, ctx.supervisor.admission) });
     return { ...plan, total: plan.runs.length + plan.skipped.length };
   },
   'sweeps/start': (i, ctx) => {
     const base = resolveConfig(i.base as Partial<RunConfig>);
-    const plan = planSweep(base, i.grid as never, { admission: ctx.supervisor.admission });
+    const plan = planSweep(base, i.grid as never, { validate: (c) => validateRun(c, ctx.supervisor.admission) });
     if (plan.runs.length === 0) throw new ApiError({ code: 'invalid_input', message: 'sweep: no valid combination to run', issues: plan.skipped.flatMap((s) => s.issues) });
     const sweepId = ctx.supervisor.store.createSweep({ name: i.name ?? `sweep ${new Date().toISOString().slice(0, 16)}`, grid: i.grid, base });
     const runIds = plan.runs.map((r) => ctx.supervisor.enqueue(r.config, { name: sweepRunName(r.values), sweepId }));

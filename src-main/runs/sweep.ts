@@ -1,5 +1,4 @@
 import { MODEL_KEYS, TRAIN_KEYS, validateConfig, type RunConfig } from '../vit/config.js';
-import { validateRun, type AdmissionContext } from './admission.js';
 import { computeCost } from '../vit/cost.js';
 
 /** Values per config field, e.g. { depth: [2, 4, 6], heads: [2, 4], patch: [4, 7] }. */
@@ -19,14 +18,19 @@ const SWEEPABLE = new Set<string>([...MODEL_KEYS, ...TRAIN_KEYS]);
 export const MAX_SWEEP_RUNS = 1000;
 
 /**
- * Expands a grid over a base config (cartesian product, first field varying slowest). With
- * `admission`, each combination passes the whole run validation (data set, this machine's
- * memory: runs/admission.ts), so that what is planned is what enqueue will accept; without it,
- * the config rules only (a preview that does no I/O).
+ * Expands a grid over a base config (cartesian product, first field varying slowest). Each
+ * combination passes `validate`: the config rules by default; the callers that queue runs pass
+ * the whole run validation (runs/admission.ts validateRun: data set, this machine's memory), so
+ * that what is planned is what enqueue accepts. Injected, so that this module stays pure (the
+ * dashboard's type check reads it through the contract).
  */
-export function planSweep(base: RunConfig, grid: SweepGrid, opts: { trainSize?: number; admission?: AdmissionContext } = {}): SweepPlan {
+export function planSweep(
+  base: RunConfig,
+  grid: SweepGrid,
+  opts: { trainSize?: number; validate?: (input: unknown) => ReturnType<typeof validateConfig> } = {},
+): SweepPlan {
   const trainSize = opts.trainSize ?? 60_000;
-  const validate = (c: unknown) => (opts.admission ? validateRun(c, opts.admission) : validateConfig(c));
+  const validate = opts.validate ?? validateConfig;
   const fields = Object.entries(grid).filter(([, vs]) => vs && vs.length > 0) as [keyof RunConfig, (string | number)[]][];
   for (const [f] of fields) if (!SWEEPABLE.has(f)) throw new Error(`sweep: "${f}" is not a config field`);
   const count = fields.reduce((n, [, vs]) => n * vs.length, 1);
