@@ -46,7 +46,9 @@ export async function main(argv: string[], print: (s: string) => void = (s) => c
       console.error(`vitlab ${name}: ${e.message}\n\n${cmd.usage}`);
       return 2;
     }
-    console.error(`vitlab ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    // Domain errors already name their command ("export: …"): say it once.
+    const message = e instanceof Error ? e.message : String(e);
+    console.error(`vitlab ${name}: ${message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message}`);
     return ERROR_KINDS[kindOf(e)].exit;
   }
 }

@@ -67,15 +67,21 @@ export interface EnumField extends FieldBase {
 
 export type FieldDef = IntField | FloatField | EnumField;
 
+// The upper bounds are far beyond what trains in reasonable time on a CPU (the seed model is
+// 28 px, dim 64, depth 4) but keep every size later allocated from a config (per-class arrays, a
+// classes² confusion matrix, patch buffers) finite and small; the memory estimate
+// (src-main/vit/memory.ts) then refuses what is inside the bounds yet too big. classes ≤ 1000:
+// ImageNet-1k is the largest head anyone trains a small ViT for.
+
 export const FIELDS = {
-  image: { kind: 'int', default: 28, label: 'Image side', noun: 'image side', group: 'data', part: 'model', min: 1, max: 4096, hint: 'pixels (square images)', column: 'image' },
-  channels: { kind: 'int', default: 1, label: 'Channels', group: 'data', part: 'model', min: 1, max: 64, column: 'channels' },
-  classes: { kind: 'int', default: 10, label: 'Classes', group: 'data', part: 'model', min: 2, max: 100_000, column: 'classes' },
-  patch: { kind: 'int', default: 4, label: 'Patch size', group: 'model', part: 'model', min: 1, max: 4096, hint: 'must divide the image side', column: 'patch' },
-  dim: { kind: 'int', default: 64, label: 'Width (dim)', group: 'model', part: 'model', min: 1, max: 65_536, column: 'dim' },
-  depth: { kind: 'int', default: 4, label: 'Depth', reportLabel: 'Depth (encoder layers)', group: 'model', part: 'model', min: 1, max: 1000, hint: 'encoder layers', column: 'depth' },
-  heads: { kind: 'int', default: 4, label: 'Heads', group: 'model', part: 'model', min: 1, max: 65_536, hint: 'must divide dim', column: 'heads' },
-  mlp: { kind: 'int', default: 256, label: 'MLP width', group: 'model', part: 'model', min: 1, max: 1_048_576, column: 'mlp' },
+  image: { kind: 'int', default: 28, label: 'Image side', noun: 'image side', group: 'data', part: 'model', min: 1, max: 1024, hint: 'pixels (square images)', column: 'image' },
+  channels: { kind: 'int', default: 1, label: 'Channels', group: 'data', part: 'model', min: 1, max: 16, column: 'channels' },
+  classes: { kind: 'int', default: 10, label: 'Classes', group: 'data', part: 'model', min: 2, max: 1000, column: 'classes' },
+  patch: { kind: 'int', default: 4, label: 'Patch size', group: 'model', part: 'model', min: 1, max: 1024, hint: 'must divide the image side', column: 'patch' },
+  dim: { kind: 'int', default: 64, label: 'Width (dim)', group: 'model', part: 'model', min: 1, max: 4096, column: 'dim' },
+  depth: { kind: 'int', default: 4, label: 'Depth', reportLabel: 'Depth (encoder layers)', group: 'model', part: 'model', min: 1, max: 64, hint: 'encoder layers', column: 'depth' },
+  heads: { kind: 'int', default: 4, label: 'Heads', group: 'model', part: 'model', min: 1, max: 64, hint: 'must divide dim', column: 'heads' },
+  mlp: { kind: 'int', default: 256, label: 'MLP width', group: 'model', part: 'model', min: 1, max: 16_384, column: 'mlp' },
   activation: { kind: 'enum', default: 'relu', label: 'Activation', group: 'model', part: 'model', options: ACTIVATIONS, column: 'activation' },
   dropout: { kind: 'float', default: 0, label: 'Dropout', group: 'model', part: 'model', min: 0, max: 1, maxExclusive: true, step: '0.05', column: 'dropout' },
   dataset: { kind: 'enum', default: 'fashion-mnist', label: 'Dataset', group: 'data', part: 'train', options: DATASETS, column: 'dataset' },
@@ -85,8 +91,8 @@ export const FIELDS = {
   recipe: { kind: 'enum', default: 'seed', label: 'Recipe', group: 'training', part: 'train', options: RECIPES, column: 'recipe' },
   seed: { kind: 'int', default: 0, label: 'Seed', group: 'training', part: 'train', min: 0, max: 2 ** 31 - 1, column: 'seed' },
   backend: { kind: 'enum', default: 'auto', label: 'Backend', reportLabel: 'Backend requested', group: 'training', part: 'train', options: BACKENDS },
-  limitTrain: { kind: 'int', default: 0, label: 'Train images', group: 'data', part: 'train', min: 0, max: 10_000_000, hint: '0 = the whole split' },
-  limitTest: { kind: 'int', default: 0, label: 'Test images', group: 'data', part: 'train', min: 0, max: 10_000_000, hint: '0 = the whole split' },
+  limitTrain: { kind: 'int', default: 0, label: 'Train images', group: 'data', part: 'train', min: 0, max: 100_000_000, hint: '0 = the whole split' },
+  limitTest: { kind: 'int', default: 0, label: 'Test images', group: 'data', part: 'train', min: 0, max: 100_000_000, hint: '0 = the whole split' },
   labelSmoothing: {
     kind: 'float',
     default: null,

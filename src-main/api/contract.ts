@@ -16,8 +16,14 @@ import type { Comparison, FilterField, ListQuery, ListResult, RunDetail, RunStat
 
 const id = z.string().min(1, 'id must not be empty').max(100, 'id is too long');
 const ids = z.array(id).min(1, 'ids must name at least one run').max(10_000);
-const configInput = z.record(z.string(), z.unknown());
-const gridSchema = z.record(z.string(), z.array(z.union([z.string(), z.number()])).min(1).max(100));
+/**
+ * A JSON object with any keys. Not z.record: zod's record takes an own `constructor` key for a
+ * class instance and answers "expected record, received object"; with an object every key
+ * reaches the validation that names it ("unknown field(s): constructor").
+ */
+const jsonObject = <V extends z.ZodType>(value: V) => z.object({}).catchall(value);
+const configInput = jsonObject(z.unknown());
+const gridSchema = jsonObject(z.array(z.union([z.string(), z.number()])).min(1).max(100));
 
 export { RUN_STATUSES };
 const CONFIG_COLUMNS = COLUMN_KEYS;
@@ -56,7 +62,11 @@ export const listQuerySchema = z
     dir: z.enum(['asc', 'desc']).optional(),
     limit: z.number().int().min(1).max(10_000).optional(),
     offset: z.number().int().min(0).optional(),
-    filters: z.partialRecord(z.enum(FILTER_FIELDS), filterValue).optional(),
+    // An object of optional fields rather than z.partialRecord, for the reason given at jsonObject.
+    filters: z
+      .object(Object.fromEntries(FILTER_FIELDS.map((f) => [f, filterValue.optional()])) as Record<(typeof FILTER_FIELDS)[number], z.ZodOptional<typeof filterValue>>)
+      .strict()
+      .optional(),
   })
   .strict() satisfies z.ZodType<ListQuery>;
 
@@ -126,7 +136,7 @@ export const requests = {
   ),
   'comparisons/list': def<Comparison[]>()(z.object({}).strict()),
   'comparisons/save': def<Comparison>()(
-    z.object({ name: z.string().min(1).max(200), runIds: ids, baselineRunId: id.optional(), settings: z.record(z.string(), z.unknown()).optional() }).strict(),
+    z.object({ name: z.string().min(1).max(200), runIds: ids, baselineRunId: id.optional(), settings: jsonObject(z.unknown()).optional() }).strict(),
   ),
   'comparisons/delete': def<{ id: string }>()(z.object({ id }).strict()),
 } as const;

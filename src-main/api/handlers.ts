@@ -3,7 +3,8 @@ import { locateDataset } from '../data/datasets.js';
 import { DomainError } from '../../src-shared/errors.js';
 import type { Supervisor } from '../runs/supervisor.js';
 import { planSweep, sweepRunName } from '../runs/sweep.js';
-import { BACKENDS, configIssues, PRESETS, resolveConfig, validateConfig, SEED_CONFIG, type RunConfig } from '../vit/config.js';
+import { admissionIssues, validateRun } from '../runs/admission.js';
+import { BACKENDS, configIssues, PRESETS, resolveConfig, SEED_CONFIG, validateConfig, type RunConfig } from '../vit/config.js';
 import { computeCost } from '../vit/cost.js';
 import { modelSummary } from '../vit/summary.js';
 import {
@@ -57,18 +58,22 @@ const handlers: Handlers = {
     ctx.supervisor.notifyChanged('updated');
     return { id: i.id };
   },
-  'cost/preview': (i) => {
+  'cost/preview': (i, ctx) => {
     const r = validateConfig({ ...SEED_CONFIG, ...i.config });
     if (!r.ok) return { ok: false, issues: r.issues };
-    return { ok: true, issues: [], config: r.config, cost: computeCost(r.config, i.batch ?? r.config.batch), summary: modelSummary(r.config) };
+    // The launch form's live check is the one runs/start applies (admission), so Start is offered
+    // only for what will be accepted; the cost and summary still show for a valid model that this
+    // machine or data folder refuses (a stored run's detail page uses them too).
+    const issues = admissionIssues(r.config, ctx.supervisor.admission);
+    return { ok: issues.length === 0, issues, config: r.config, cost: computeCost(r.config, i.batch ?? r.config.batch), summary: modelSummary(r.config) };
   },
-  'sweeps/preview': (i) => {
-    const plan = planSweep(resolveConfig(i.base as Partial<RunConfig>), i.grid as never);
+  'sweeps/preview': (i, ctx) => {
+    const plan = planSweep(resolveConfig(i.base as Partial<RunConfig>), i.grid as never, { validate: (c) => validateRun(c, ctx.supervisor.admission) });
     return { ...plan, total: plan.runs.length + plan.skipped.length };
   },
   'sweeps/start': (i, ctx) => {
     const base = resolveConfig(i.base as Partial<RunConfig>);
-    const plan = planSweep(base, i.grid as never);
+    const plan = planSweep(base, i.grid as never, { validate: (c) => validateRun(c, ctx.supervisor.admission) });
     if (plan.runs.length === 0) throw new DomainError('invalid_input', 'sweep: no valid combination to run', { issues: plan.skipped.flatMap((s) => s.issues) });
     const sweepId = ctx.supervisor.store.createSweep({ name: i.name ?? `sweep ${new Date().toISOString().slice(0, 16)}`, grid: i.grid, base });
     const runIds = plan.runs.map((r) => ctx.supervisor.enqueue(r.config, { name: sweepRunName(r.values), sweepId }));

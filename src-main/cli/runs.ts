@@ -1,4 +1,5 @@
 import { openEngine } from '../app/engine.js';
+import { validateRun } from '../runs/admission.js';
 import { compact, pct } from '../report/format.js';
 import { evalResultOf, resultBlock } from '../report/result-block.js';
 import { parseGridValues, planSweep, sweepRunName, type SweepGrid } from '../runs/sweep.js';
@@ -193,7 +194,7 @@ export async function runSweep(argv: string[], print: (s: string) => void): Prom
   }
   if (Object.keys(grid).length === 0) throw new UsageError('a sweep needs at least one field with several values, e.g. --depth 2,4,6');
   const base = configFromFlags(single);
-  const plan = planSweep(base, grid);
+  const plan = planSweep(base, grid, { validate: (c) => validateRun(c, { dataDir: values.data as string | undefined }) });
   for (const s of plan.skipped) process.stderr.write(`skipped ${sweepRunName(s.values)}: ${s.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}\n`);
   if (plan.runs.length === 0) throw new Error('sweep: no valid combination to run');
   const engine = openEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false });

@@ -1,4 +1,5 @@
 import { openEngine } from '../app/engine.js';
+import { admitRun } from '../runs/admission.js';
 import { evalResultOf, resultBlock } from '../report/result-block.js';
 import { computeCost } from '../vit/cost.js';
 import { modelSummary } from '../vit/summary.js';
@@ -21,7 +22,8 @@ export async function runTrain(argv: string[], print: (s: string) => void): Prom
     print(TRAIN_USAGE);
     return 0;
   }
-  const config = configFromFlags(values);
+  // The whole run validation before the database is even opened; enqueue applies it again.
+  const config = admitRun(configFromFlags(values), { dataDir: values.data as string | undefined });
   const json = Boolean(values.json);
   const cost = computeCost(config, config.batch);
   const log = (s: string) => {

@@ -44,6 +44,66 @@ export function isGzip(buf: Uint8Array): boolean {
   return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 }
 
+export interface IdxHeader {
+  dims: number[];
+  headerBytes: number;
+  /** Bytes of data the header declares: the product of dims (one byte per element). */
+  dataBytes: number;
+}
+
+/** Parses the magic and dimensions at the start of an (un-gzipped) IDX file; the data may be absent. */
+export function parseIdxHeader(bytes: Uint8Array, name: string): IdxHeader {
+  if (bytes.length === 0) throw new IdxError(name, 'empty file, not an IDX file');
+  if (bytes.length < 4) {
+    throw new IdxError(name, `truncated: ${bytes.length} bytes, shorter than the 4-byte IDX magic`);
+  }
+  if (bytes[0] !== 0 || bytes[1] !== 0) {
+    throw new IdxError(name, `not an IDX file: wrong magic ${hex(bytes.subarray(0, 4))} (expected 00 00 08 <ndims>)`);
+  }
+  const type = bytes[2];
+  if (type !== 0x08) {
+    const known = TYPE_NAMES[type];
+    throw new IdxError(
+      name,
+      known
+        ? `unsupported IDX data type 0x${type.toString(16).padStart(2, '0')} (${known}); only 0x08 (unsigned byte) is supported`
+        : `not an IDX file: wrong magic ${hex(bytes.subarray(0, 4))} (expected 00 00 08 <ndims>)`,
+    );
+  }
+  const ndims = bytes[3];
+  if (ndims === 0) throw new IdxError(name, 'invalid IDX header: 0 dimensions');
+
+  const headerBytes = 4 + 4 * ndims;
+  if (bytes.length < headerBytes) {
+    throw new IdxError(
+      name,
+      `truncated: header needs ${headerBytes} bytes for ${ndims} dimensions, file has ${bytes.length}`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dims: number[] = [];
+  let dataBytes = 1;
+  for (let i = 0; i < ndims; i++) {
+    const d = view.getUint32(4 + 4 * i, false);
+    dims.push(d);
+    dataBytes *= d;
+  }
+  if (dataBytes > MAX_DATA_BYTES) {
+    throw new IdxError(name, `invalid IDX header: dimensions ${dims.join('×')} describe more than 4 GiB of data`);
+  }
+
+  return { dims, headerBytes, dataBytes };
+}
+
+function checkDataLength(name: string, expected: number, found: number): void {
+  if (found < expected) {
+    throw new IdxError(name, `truncated: expected ${expected} bytes of data, found ${found}`);
+  }
+  if (found > expected) {
+    throw new IdxError(name, `${found - expected} unexpected trailing bytes: expected ${expected} bytes of data, found ${found}`);
+  }
+}
+
 /** Parses an IDX file's bytes, gunzipping first when they start with the gzip magic. */
 export function parseIdx(buf: Uint8Array, nameForErrors: string): IdxArray {
   let bytes = buf;
@@ -57,56 +117,18 @@ export function parseIdx(buf: Uint8Array, nameForErrors: string): IdxArray {
     }
   }
 
-  if (bytes.length === 0) throw new IdxError(nameForErrors, 'empty file, not an IDX file');
-  if (bytes.length < 4) {
-    throw new IdxError(nameForErrors, `truncated: ${bytes.length} bytes, shorter than the 4-byte IDX magic`);
-  }
-  if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new IdxError(nameForErrors, `not an IDX file: wrong magic ${hex(bytes.subarray(0, 4))} (expected 00 00 08 <ndims>)`);
-  }
-  const type = bytes[2];
-  if (type !== 0x08) {
-    const known = TYPE_NAMES[type];
-    throw new IdxError(
-      nameForErrors,
-      known
-        ? `unsupported IDX data type 0x${type.toString(16).padStart(2, '0')} (${known}); only 0x08 (unsigned byte) is supported`
-        : `not an IDX file: wrong magic ${hex(bytes.subarray(0, 4))} (expected 00 00 08 <ndims>)`,
-    );
-  }
-  const ndims = bytes[3];
-  if (ndims === 0) throw new IdxError(nameForErrors, 'invalid IDX header: 0 dimensions');
-
-  const headerBytes = 4 + 4 * ndims;
-  if (bytes.length < headerBytes) {
-    throw new IdxError(
-      nameForErrors,
-      `truncated: header needs ${headerBytes} bytes for ${ndims} dimensions, file has ${bytes.length}`,
-    );
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const dims: number[] = [];
-  let expected = 1;
-  for (let i = 0; i < ndims; i++) {
-    const d = view.getUint32(4 + 4 * i, false);
-    dims.push(d);
-    expected *= d;
-  }
-  if (expected > MAX_DATA_BYTES) {
-    throw new IdxError(nameForErrors, `invalid IDX header: dimensions ${dims.join('×')} describe more than 4 GiB of data`);
-  }
-
-  const found = bytes.length - headerBytes;
-  if (found < expected) {
-    throw new IdxError(nameForErrors, `truncated: expected ${expected} bytes of data, found ${found}`);
-  }
-  if (found > expected) {
-    throw new IdxError(
-      nameForErrors,
-      `${found - expected} unexpected trailing bytes: expected ${expected} bytes of data, found ${found}`,
-    );
-  }
+  const { dims, headerBytes, dataBytes: expected } = parseIdxHeader(bytes, nameForErrors);
+  checkDataLength(nameForErrors, expected, bytes.length - headerBytes);
   return { dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, expected) };
+}
+
+function readError(path: string, err: unknown): IdxError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const detail =
+    code === 'ENOENT' ? 'file not found'
+    : code === 'EISDIR' ? 'is a directory, not an IDX file'
+    : `cannot read file (${code ?? (err as Error).message})`;
+  return new IdxError(path, detail, { cause: err });
 }
 
 export function readIdx(path: string): IdxArray {
@@ -114,12 +136,7 @@ export function readIdx(path: string): IdxArray {
   try {
     buf = fs.readFileSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const detail =
-      code === 'ENOENT' ? 'file not found'
-      : code === 'EISDIR' ? 'is a directory, not an IDX file'
-      : `cannot read file (${code ?? (err as Error).message})`;
-    throw new IdxError(path, detail, { cause: err });
+    throw readError(path, err);
   }
   return parseIdx(buf, path);
 }
@@ -136,4 +153,45 @@ export function encodeIdx(dims: readonly number[], data: Uint8Array): Buffer {
   header[3] = dims.length;
   dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
   return Buffer.concat([header, data]);
+}
+
+/** Enough of a file's start to hold any IDX header (255 dimensions: 1,024 bytes) once gunzipped. */
+const HEADER_PROBE_BYTES = 64 * 1024;
+
+/**
+ * An IDX file's header and the size of the data it holds, without reading the data: for checking a
+ * data set's shape before a run is written (a 26 MB gzipped image file costs one 64 KiB read and
+ * its last 4 bytes). The data size of a gzipped file is gzip's ISIZE trailer (the length mod 2³²;
+ * MAX_DATA_BYTES keeps real ones below that). Errors are IdxErrors naming the file, worded as
+ * parseIdx words them.
+ */
+export function readIdxHeader(file: string): IdxHeader {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, HEADER_PROBE_BYTES));
+    fs.readSync(fd, head, 0, head.length, 0);
+    if (!isGzip(head)) {
+      const h = parseIdxHeader(head, file);
+      checkDataLength(file, h.dataBytes, size - h.headerBytes);
+      return h;
+    }
+    let start: Buffer;
+    try {
+      // A prefix of a gzip stream: Z_SYNC_FLUSH returns what it decodes instead of failing at the cut.
+      start = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    } catch (err) {
+      throw new IdxError(file, `corrupt gzip data (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+    }
+    const h = parseIdxHeader(start, file);
+    const trailer = Buffer.alloc(4);
+    if (size < 18 || fs.readSync(fd, trailer, 0, 4, size - 4) !== 4) throw new IdxError(file, 'truncated gzip data (no trailer)');
+    checkDataLength(file, h.dataBytes, trailer.readUInt32LE(0) - h.headerBytes);
+    return h;
+  } catch (err) {
+    throw err instanceof IdxError ? err : readError(file, err);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }

@@ -3,7 +3,7 @@
  * results and per-class accuracies. Pure: no I/O.
  */
 import type { RunDetail } from '../store/types.js';
-import { CONFIG_FIELDS, costOf } from './data.js';
+import { classCount, CONFIG_FIELDS, costOf } from './data.js';
 
 export type Cell = string | number | null;
 
@@ -20,7 +20,7 @@ const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 export function tableColumns(runs: RunDetail[]): string[] {
   const known = new Set<string>(CONFIG_FIELDS);
   const extra = [...new Set(runs.flatMap((r) => Object.keys(r.config)))].filter((k) => !known.has(k)).sort();
-  const classes = Math.max(0, ...runs.map((r) => Math.max(r.config.classes, r.perClass.length)));
+  const classes = Math.max(0, ...runs.map(classCount));
   return [
     'id',
     'name',

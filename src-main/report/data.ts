@@ -27,10 +27,24 @@ export function datasetTitle(name: string): string {
   return (DATASET_REGISTRY as Record<string, { title: string } | undefined>)[name]?.title ?? name;
 }
 
-export function classNames(run: Pick<RunSummary, 'config'>): string[] {
+type ClassSource = Pick<RunDetail, 'config' | 'perClass' | 'confusion'>;
+
+/**
+ * How many classes a report shows for a run: as many as its stored results hold, or its config's
+ * count where that is within the config bounds. Never the stored number alone: a row written before
+ * `classes` had a bound (or by another writer) may say 1e9, and a report sized by it would allocate
+ * billions of cells and take the process down. The stored arrays are real data, so they are bounded.
+ */
+export function classCount(run: ClassSource): number {
+  const c = run.config.classes;
+  const configured = Number.isInteger(c) && c >= 0 && c <= FIELDS.classes.max ? c : 0;
+  return Math.max(run.perClass.length, run.confusion?.length ?? 0, configured);
+}
+
+export function classNames(run: ClassSource): string[] {
   const spec = (DATASET_REGISTRY as Record<string, { classes: readonly string[] } | undefined>)[run.config.dataset];
-  const n = run.config.classes;
-  return Array.from({ length: n }, (_, k) => (spec && spec.classes.length === n ? spec.classes[k] : String(k)));
+  const named = spec && spec.classes.length === run.config.classes ? spec.classes : [];
+  return Array.from({ length: classCount(run) }, (_, k) => named[k] ?? String(k));
 }
 
 // ── cost breakdown lines, in the seed report's words ─────────────────────────────────────────

@@ -8,6 +8,7 @@ import type { FromWorker } from '../train/messages.js';
 import type { RunStore } from '../store/runs.js';
 import type { RunStatus } from '../store/types.js';
 import type { RunConfig } from '../vit/config.js';
+import { admitRun, type AdmissionContext } from './admission.js';
 
 export interface SupervisorOptions {
   /** Where each run's checkpoints go: <root>/<run id>/epoch-NNNN. */
@@ -114,9 +115,14 @@ export class Supervisor {
     this.pump();
   }
 
-  /** Queues a new run; returns its id. */
+  /** What admission checks (runs/admission.ts) depend on here: the worker's data folder. */
+  get admission(): AdmissionContext {
+    return { dataDir: this.opts.dataDir };
+  }
+
+  /** Queues a new run; returns its id. Refuses (ConfigError) what admission refuses, before writing. */
   enqueue(config: RunConfig, meta: { name?: string; tags?: string[]; notes?: string; sweepId?: string } = {}): string {
-    const id = this.store.createRun({ config, ...meta });
+    const id = this.store.createRun({ config: admitRun(config, this.admission), ...meta });
     this.own.add(id);
     this.emit({ type: 'runs/changed', reason: 'created' });
     this.emit({ type: 'run/status', runId: id, status: 'queued' });
@@ -233,6 +239,8 @@ export class Supervisor {
     if (status !== 'interrupted' && status !== 'failed' && status !== 'cancelled') {
       throw new Conflict(`run ${id} is ${status}; only interrupted, failed or cancelled runs can be resumed`);
     }
+    // The data folder or the machine may have changed since: refuse now rather than fail in the worker.
+    admitRun(this.store.get(id).config, this.admission);
     // Epochs after the last checkpoint (a worker killed between storing an epoch and writing its
     // checkpoint) are dropped: the resumed run trains them again.
     const keepEpochs = latestResumableCheckpoint(path.join(this.opts.checkpointRoot, id))?.epoch ?? 0;

@@ -18,8 +18,20 @@ export interface SweepPlan {
 const SWEEPABLE = new Set<string>([...MODEL_KEYS, ...TRAIN_KEYS]);
 export const MAX_SWEEP_RUNS = 1000;
 
-/** Expands a grid over a base config (cartesian product, first field varying slowest). */
-export function planSweep(base: RunConfig, grid: SweepGrid, trainSize = 60_000): SweepPlan {
+/**
+ * Expands a grid over a base config (cartesian product, first field varying slowest). Each
+ * combination passes `validate`: the config rules by default; the callers that queue runs pass
+ * the whole run validation (runs/admission.ts validateRun: data set, this machine's memory), so
+ * that what is planned is what enqueue accepts. Injected, so that this module stays pure (the
+ * dashboard's type check reads it through the contract).
+ */
+export function planSweep(
+  base: RunConfig,
+  grid: SweepGrid,
+  opts: { trainSize?: number; validate?: (input: unknown) => ReturnType<typeof validateConfig> } = {},
+): SweepPlan {
+  const trainSize = opts.trainSize ?? 60_000;
+  const validate = opts.validate ?? validateConfig;
   const fields = Object.entries(grid).filter(([, vs]) => vs && vs.length > 0) as [keyof RunConfig, (string | number)[]][];
   for (const [f] of fields) if (!SWEEPABLE.has(f)) throw new DomainError('invalid_input', `sweep: "${f}" is not a config field`);
   const count = fields.reduce((n, [, vs]) => n * vs.length, 1);
@@ -32,7 +44,7 @@ export function planSweep(base: RunConfig, grid: SweepGrid, trainSize = 60_000):
     combos.splice(0, combos.length, ...next);
   }
   for (const values of combos) {
-    const r = validateConfig({ ...base, ...values });
+    const r = validate({ ...base, ...values });
     if (!r.ok) {
       plan.skipped.push({ values, issues: r.issues });
       continue;

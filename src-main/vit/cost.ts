@@ -1,4 +1,5 @@
-import { tokens, type ModelConfig } from './config.js';
+import type { ModelConfig } from './config.js';
+import { tokens } from './tokens.js';
 
 /**
  * Analytic parameter and MAC counts, with the seed report's convention: MACs of the linear layers

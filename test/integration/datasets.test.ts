@@ -20,7 +20,8 @@ import {
   locateDataset,
   verifyDataset,
 } from '../../src-main/data/datasets.js';
-import { encodeIdx } from '../../src-main/data/idx.js';
+import { encodeIdx, readIdxHeader } from '../../src-main/data/idx.js';
+import { datasetShape } from '../../src-main/data/shape.js';
 
 const SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
 const FILE_NAMES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
@@ -306,6 +307,59 @@ describe('loadDataset checks', () => {
     expect(() => loadDataset('mnist', { limitTrain: -1 })).toThrow(DatasetError);
     expect(() => loadDataset('mnist', { limitTest: 1.5 })).toThrow(/limitTest must be a whole number/);
   });
+});
+
+describe('datasetShape: the data check before a run is written refuses what the loader refuses', () => {
+  const shapeOf = (dir: string) => datasetShape(locateDataset('mnist', { dir, env: {} }));
+
+  it('reads the real Fashion-MNIST from its headers and labels', () => {
+    requireSystemFashionMnist();
+    expect(datasetShape(locateDataset('fashion-mnist', { dir: SYSTEM_DIR, env: {} }))).toEqual({ image: 28, channels: 1, classes: 10, trainCount: 60_000, testCount: 10_000 });
+    expect(readIdxHeader(path.join(SYSTEM_DIR, 'train-images-idx3-ubyte.gz')).dims).toEqual([60_000, 28, 28]);
+  });
+
+  it('a synthetic set, gzipped or not', () => {
+    for (const gzip of [true, false]) {
+      const dir = freshDir(`shape-${gzip}`);
+      writeSynthetic(dir, { train: 7, test: 3, gzip });
+      expect(shapeOf(dir)).toEqual({ image: 28, channels: 1, classes: 10, trainCount: 7, testCount: 3 });
+    }
+  });
+
+  const broken: [string, (dir: string) => void][] = [
+    ['image and label counts differ', (dir) => writeSynthetic(dir, { train: 5, trainLabels: 4 })],
+    ['a label outside the classes', (dir) => writeSynthetic(dir, { label: (i) => (i === 2 ? 10 : 0) })],
+    ['27×27 images', (dir) => writeSynthetic(dir, { side: 27 })],
+    ['a truncated raw file', (dir) => {
+      writeSynthetic(dir, { gzip: false });
+      fs.truncateSync(path.join(dir, 't10k-images-idx3-ubyte'), 16 + 100);
+    }],
+    ['a truncated gzip file', (dir) => {
+      writeSynthetic(dir, { gzip: true });
+      const p = path.join(dir, 'train-images-idx3-ubyte.gz');
+      fs.writeFileSync(p, fs.readFileSync(p).subarray(0, 200));
+    }],
+    ['a gzip file that holds trailing bytes', (dir) => {
+      writeSynthetic(dir, { gzip: true });
+      const p = path.join(dir, 'train-images-idx3-ubyte.gz');
+      const raw = zlib.gunzipSync(fs.readFileSync(p));
+      fs.writeFileSync(p, zlib.gzipSync(Buffer.concat([raw, Buffer.from([1, 2, 3])])));
+    }],
+  ];
+  for (const [what, make] of broken) {
+    it(what, () => {
+      const dir = freshDir('shape-broken');
+      make(dir);
+      let loadError: Error | undefined;
+      try {
+        loadDataset('mnist', { dir, env: {} });
+      } catch (e) {
+        loadError = e as Error;
+      }
+      expect(loadError, 'the loader refuses it').toBeDefined();
+      expect(() => shapeOf(dir)).toThrow(/train-|t10k-/);
+    });
+  }
 });
 
 describe('downloadDataset', () => {
