@@ -6,6 +6,7 @@ import { StoreError } from '../store/errors.js';
 import { BACKENDS, ConfigError, configIssues, PRESETS, resolveConfig, validateConfig, SEED_CONFIG, type RunConfig } from '../vit/config.js';
 import { computeCost } from '../vit/cost.js';
 import { modelSummary } from '../vit/summary.js';
+import { InspectError, type Inspector } from '../inspect/service.js';
 import {
   requests,
   type ApiErrorBody,
@@ -22,6 +23,10 @@ export interface HandlerContext {
   version: string;
   /** Exports a report; provided by the report module (kept out of here so handlers stay thin). */
   exportReport?: (input: RequestInput<'reports/export'>) => Promise<RequestResult<'reports/export'>>;
+  /** Looks inside trained runs (mistakes, attention, own images) through inspection workers. */
+  inspector?: Inspector;
+  /** Exports a run's weights (safetensors, the portable run file). */
+  exportWeights?: (input: RequestInput<'runs/exportWeights'>) => RequestResult<'runs/exportWeights'>;
 }
 
 type Handlers = { [N in RequestName]: (input: z.output<(typeof requests)[N]['input']>, ctx: HandlerContext) => RequestResult<N> | Promise<RequestResult<N>> };
@@ -91,7 +96,25 @@ const handlers: Handlers = {
     ctx.supervisor.store.deleteComparison(id);
     return { id };
   },
+  'inspect/mistakes': (i, ctx) => inspecting(ctx, (x) => x.mistakes(i)),
+  'inspect/attention': (i, ctx) => inspecting(ctx, (x) => x.attention(i)),
+  'inspect/predict': (i, ctx) => inspecting(ctx, (x) => x.predict({ id: i.id, image: Buffer.from(i.image, 'base64'), invert: i.invert })),
+  'runs/exportWeights': (i, ctx) => {
+    if (!ctx.exportWeights) throw new ApiError({ code: 'internal', message: 'weight exports are not available in this build' });
+    return ctx.exportWeights(i);
+  },
 };
+
+/** Runs an inspection; a refusal the caller can fix is invalid_input, anything else internal. */
+async function inspecting<T>(ctx: HandlerContext, f: (i: Inspector) => Promise<T>): Promise<T> {
+  if (!ctx.inspector) throw new ApiError({ code: 'internal', message: 'inspection is not available in this build' });
+  try {
+    return await f(ctx.inspector);
+  } catch (e) {
+    if (e instanceof InspectError) throw new ApiError({ code: e.input ? 'invalid_input' : 'internal', message: e.message });
+    throw e;
+  }
+}
 
 function toErrorBody(e: unknown): ApiErrorBody {
   if (e instanceof ApiError) return e.body;

@@ -1,4 +1,6 @@
 import type { HandlerContext } from '../api/handlers.js';
+import { exportWeights } from '../inspect/export.js';
+import { Inspector } from '../inspect/service.js';
 import { exportReport } from '../report/export.js';
 import type { Engine } from './engine.js';
 
@@ -12,5 +14,7 @@ export function makeContext(engine: Engine, opts: { allowWrite?: boolean } = {})
     dataDir: engine.dataDir,
     version: VERSION,
     exportReport: (input) => exportReport(engine.store, input, { allowWrite: opts.allowWrite ?? false }),
+    inspector: new Inspector(engine.store),
+    exportWeights: (input) => exportWeights(engine.store, input, { allowWrite: opts.allowWrite ?? false }),
   };
 }

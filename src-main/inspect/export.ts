@@ -1,6 +1,7 @@
 import { checkTarget, writeExclusive } from '../report/export.js';
 import { fileStem } from '../report/format.js';
 import type { RunDetail } from '../store/types.js';
+import { WEIGHT_FORMATS, type WeightFormat } from './formats.js';
 import { runNormalisation } from './normalisation.js';
 import { portableRun } from './portable.js';
 import { TORCH_SNIPPET, torchSafetensors } from './torch.js';
@@ -11,8 +12,7 @@ import { readPlainWeights } from './weights.js';
  * torch.ts) or `vitlab` (the app's own checkpoint and run record in one portable file that
  * `vitlab import` reads back, see portable.ts). Refusals start with `export:` like report exports.
  */
-export const WEIGHT_FORMATS = ['safetensors', 'vitlab'] as const;
-export type WeightFormat = (typeof WEIGHT_FORMATS)[number];
+export { WEIGHT_FORMATS, type WeightFormat } from './formats.js';
 
 export interface WeightsExportResult {
   format: WeightFormat;

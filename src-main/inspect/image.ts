@@ -1,5 +1,6 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { MAX_IMAGE_BYTES, MAX_PIXELS } from './formats.js';
 import { affineOf, type Normalisation } from './normalisation.js';
 
 /**
@@ -15,10 +16,7 @@ export class ImageError extends Error {
   override name = 'ImageError';
 }
 
-/** 25 MP: decoded RGBA is 4 bytes a pixel, so at most 100 MB in the inspection worker. */
-export const MAX_PIXELS = 25_000_000;
-/** The file itself: a 25 MP PNG of noise is about 75 MB; anything beyond is not a photo of a shirt. */
-export const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
+export { MAX_IMAGE_BYTES, MAX_PIXELS } from './formats.js';
 
 export interface ImageHeader {
   kind: 'png' | 'jpeg';

@@ -26,11 +26,22 @@ export function runNormalisation(checkpointDir: string, config: RunConfig, dataD
     return { mean: doc.mean, std: doc.std, classes: doc.classes.map(String) };
   }
   const ds = loadDataset(config.dataset, { dir: dataDir, limitTrain: config.limitTrain, limitTest: 1 });
-  return { ...pixelStats(ds.train.images), classes: ds.classes };
+  const n = { ...pixelStats(ds.train.images), classes: ds.classes };
+  // Kept beside the checkpoint: the next export or inspection need not read the training set again.
+  try {
+    writeNormalisation(checkpointDir, n);
+  } catch {
+    // A read-only checkpoint folder only costs the recomputation next time.
+  }
+  return n;
 }
 
+/** Written to a temp file and renamed, so a concurrent reader never sees half of it. */
 export function writeNormalisation(checkpointDir: string, n: Normalisation): void {
-  fs.writeFileSync(path.join(checkpointDir, NORMALISATION_FILE), JSON.stringify(n, null, 1));
+  const file = path.join(checkpointDir, NORMALISATION_FILE);
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, JSON.stringify(n, null, 1));
+  fs.renameSync(tmp, file);
 }
 
 /** The affine map train/trainer.ts applies to raw bytes: byte · scale + shift. */
