@@ -26,7 +26,7 @@ export interface HandlerContext {
   /** Looks inside trained runs (mistakes, attention, own images) through inspection workers. */
   inspector?: Inspector;
   /** Exports a run's weights (safetensors, the portable run file). */
-  exportWeights?: (input: RequestInput<'runs/exportWeights'>) => RequestResult<'runs/exportWeights'>;
+  exportWeights?: (input: RequestInput<'runs/exportWeights'>) => Promise<RequestResult<'runs/exportWeights'>>;
 }
 
 type Handlers = { [N in RequestName]: (input: z.output<(typeof requests)[N]['input']>, ctx: HandlerContext) => RequestResult<N> | Promise<RequestResult<N>> };

@@ -43,7 +43,7 @@ export async function runWeightsExport(argv: string[], print: (s: string) => voi
   try {
     const run = engine.store.get(positionals[0]);
     const out = (values.out as string | undefined) ?? weightsFilename(run, format);
-    const r = exportWeights(engine.store, { id: run.id, format, path: out, force: values.force === true }, { allowWrite: true, dataDir: values.data as string | undefined });
+    const r = await exportWeights(engine.store, { id: run.id, format, path: out, force: values.force === true }, { allowWrite: true, dataDir: values.data as string | undefined });
     print(`wrote ${r.path} (${format}, ${r.bytes.toLocaleString('en-US')} bytes)`);
     if (r.snippet) print(`\nLoad it in PyTorch:\n\n${r.snippet}\nmodel, meta = load_vitlab(${JSON.stringify(r.path)})`);
     return 0;

@@ -47,7 +47,24 @@ export function checkpointOf(run: Pick<RunDetail, 'id' | 'status' | 'checkpointP
   return run.checkpointPath;
 }
 
-export function exportWeights(store: { get(id: string): RunDetail }, input: WeightsExportInput, opts: { allowWrite: boolean; dataDir?: string }): WeightsExportResult {
+/**
+ * The file's bytes. Reads the checkpoint and, the first time, the training set for the
+ * normalisation (≈ 0.9 s for Fashion-MNIST's 60,000 images): run it in the inspection worker.
+ */
+export function weightsFileBytes(run: RunDetail, format: WeightFormat, dataDir?: string): Buffer {
+  const dir = checkpointOf(run);
+  const { meta, config, weights } = readPlainWeights(dir);
+  const norm = runNormalisation(dir, config, dataDir);
+  return format === 'safetensors'
+    ? torchSafetensors(weights, config, norm, { run_id: run.id, run_name: run.name, epoch: String(meta.epoch) })
+    : portableRun(run, weights, meta, norm);
+}
+
+export async function exportWeights(
+  store: { get(id: string): RunDetail },
+  input: WeightsExportInput,
+  opts: { allowWrite: boolean; dataDir?: string; build?: (run: RunDetail, format: WeightFormat) => Promise<Uint8Array> },
+): Promise<WeightsExportResult> {
   if (!(WEIGHT_FORMATS as readonly string[]).includes(input.format)) fail(`unknown weights format "${String(input.format)}" (one of ${WEIGHT_FORMATS.join(', ')})`);
   let target: string | undefined;
   if (input.path !== undefined) {
@@ -55,13 +72,9 @@ export function exportWeights(store: { get(id: string): RunDetail }, input: Weig
     target = checkTarget(input.path, input.force === true);
   }
   const run = store.get(input.id);
-  const dir = checkpointOf(run);
-  const { meta, config, weights } = readPlainWeights(dir);
-  const norm = runNormalisation(dir, config, opts.dataDir);
-  const bytes =
-    input.format === 'safetensors'
-      ? torchSafetensors(weights, config, norm, { run_id: run.id, run_name: run.name, epoch: String(meta.epoch) })
-      : portableRun(run, weights, meta, norm);
+  checkpointOf(run);
+  const built = opts.build ? await opts.build(run, input.format) : weightsFileBytes(run, input.format, opts.dataDir);
+  const bytes = Buffer.from(built.buffer, built.byteOffset, built.byteLength);
   const result: WeightsExportResult = {
     format: input.format,
     filename: weightsFilename(run, input.format),

@@ -22,7 +22,8 @@ const JOB_TIMEOUT_MS = 5 * 60_000;
  */
 export function runInspectJob(job: Extract<InspectJob, { type: 'predictions' }>): Promise<PredictionsResult>;
 export function runInspectJob(job: Extract<InspectJob, { type: 'attention' }>): Promise<AttentionResult>;
-export function runInspectJob(job: InspectJob): Promise<AttentionResult | PredictionsResult> {
+export function runInspectJob(job: Extract<InspectJob, { type: 'weights' }>): Promise<Uint8Array>;
+export function runInspectJob(job: InspectJob): Promise<AttentionResult | PredictionsResult | Uint8Array> {
   const e = entry();
   const env = { ...process.env };
   if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';

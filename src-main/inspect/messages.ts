@@ -1,4 +1,6 @@
+import type { RunDetail } from '../store/types.js';
 import type { BackendChoice } from '../train/backend.js';
+import type { WeightFormat } from './formats.js';
 
 /** Parent → inspection worker: one job per process (see launch.ts). */
 export type InspectJob =
@@ -11,7 +13,9 @@ export type InspectJob =
       /** Where the cache goes (predictions.ts). */
       out: string;
     }
-  | { type: 'attention'; checkpointDir: string; dataDir?: string; source: AttentionSource };
+  | { type: 'attention'; checkpointDir: string; dataDir?: string; source: AttentionSource }
+  /** A weights file's bytes (export.ts); the caller writes or sends them. */
+  | { type: 'weights'; run: RunDetail; format: WeightFormat; dataDir?: string };
 
 export type AttentionSource = { kind: 'test'; index: number } | { kind: 'image'; bytes: Uint8Array; invert: boolean };
 
@@ -43,4 +47,4 @@ export interface PredictionsResult {
   classes: number;
 }
 
-export type InspectReply = { type: 'done'; result: AttentionResult | PredictionsResult } | { type: 'error'; error: string };
+export type InspectReply = { type: 'done'; result: AttentionResult | PredictionsResult | Uint8Array } | { type: 'error'; error: string };

@@ -1,8 +1,8 @@
 import type { RunDetail } from '../store/types.js';
-import { MAX_IMAGE_BYTES, MAX_PAGE } from './formats.js';
+import { MAX_IMAGE_BYTES, MAX_PAGE, type WeightFormat } from './formats.js';
 import { ImageError, readImageHeader } from './image.js';
 import { runInspectJob } from './launch.js';
-import type { AttentionResult } from './messages.js';
+import type { AttentionResult, InspectJob } from './messages.js';
 import { predictionsPath, queryPredictions, readPredictions, type MistakeQuery, type PredictedImage, type Predictions } from './predictions.js';
 
 /**
@@ -111,7 +111,12 @@ export class Inspector {
     return this.job({ type: 'attention', checkpointDir: dir, dataDir: this.opts.dataDir, source: { kind: 'image', bytes: input.image, invert: input.invert === true } });
   }
 
-  private async job(job: Parameters<typeof runInspectJob>[0] & { type: 'attention' }): Promise<AttentionResult> {
+  /** A weights file's bytes, built in a worker (it may read the training set for the normalisation). */
+  weightsFile(run: RunDetail, format: WeightFormat): Promise<Uint8Array> {
+    return runInspectJob({ type: 'weights', run, format, dataDir: this.opts.dataDir });
+  }
+
+  private async job(job: Extract<InspectJob, { type: 'attention' }>): Promise<AttentionResult> {
     try {
       return await runInspectJob(job);
     } catch (e) {

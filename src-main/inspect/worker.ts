@@ -1,6 +1,7 @@
 import { loadDataset } from '../data/datasets.js';
 import { selectBackend } from '../train/backend.js';
 import { patchify } from '../vit/model.js';
+import { weightsFileBytes } from './export.js';
 import { forwardWithAttention } from './forward.js';
 import { decodeImage, normaliseBytes, toGrayBytes } from './image.js';
 import { appLogits, argmaxRow, modelFromWeights, softmaxRows } from './logits.js';
@@ -83,7 +84,8 @@ process.on('disconnect', () => process.exit(2));
 process.on('message', (job: InspectJob) => {
   void (async () => {
     try {
-      const result = job.type === 'predictions' ? await predictions(job) : attention(job);
+      const result =
+        job.type === 'predictions' ? await predictions(job) : job.type === 'weights' ? new Uint8Array(weightsFileBytes(job.run, job.format, job.dataDir)) : attention(job);
       await reply({ type: 'done', result });
       process.exit(0);
     } catch (e) {

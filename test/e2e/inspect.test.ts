@@ -131,6 +131,9 @@ describe('looking inside a run in Chromium against vitlab serve', () => {
     expect(tinted).toBeGreaterThan(0);
     await shot(page, 'chromium-inspect-own-image');
 
+    await page.getByTestId('export-safetensors').click();
+    await expect.poll(() => page.getByTestId('torch-snippet').textContent(), { timeout: 30_000 }).toContain('def load_vitlab(path)');
+
     await own.getByTestId('own-image-input').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('these are my notes, not a picture') });
     await expect.poll(() => own.getByTestId('own-image-error').textContent(), { timeout: 20_000 }).toMatch(/not a PNG or JPEG/);
     expect(pageErrors).toEqual([]);

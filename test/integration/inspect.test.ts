@@ -198,6 +198,36 @@ describe('inspecting a trained run over the API', () => {
     expect({ runs: engine.store.list({}).total, files: fs.readdirSync(engine.checkpointRoot, { recursive: true }).length }).toEqual(before);
   }, 60_000);
 
+  it('exports weights over the API (built in a worker) with the PyTorch snippet; vitlab predict prints the probabilities', async () => {
+    const r = await call<{ content: string; snippet?: string; filename: string; bytes: number }>('runs/exportWeights', { id: runId, format: 'safetensors' });
+    expect(r.filename).toBe('torch-export.safetensors');
+    expect(r.snippet).toContain('class Multi_Head_Attention(nn.Module)');
+    const { tensors } = decodeSafetensors(Buffer.from(r.content, 'base64'));
+    expect(Object.keys(tensors)).toContain('transformer_encoders.1.mlp.mlp.0.bias');
+    expect((await refusal('runs/exportWeights', { id: runId, format: 'safetensors', path: path.join(tmp, 'x.safetensors') })).message).toMatch(/not allowed over this transport/);
+
+    const img = path.join(tmp, 'own.png');
+    fs.writeFileSync(img, pngOf(28, 28, (x) => (x > 10 && x < 18 ? 255 : 0)));
+    const lines: string[] = [];
+    expect(await main(['predict', runId, img, '--db', engine.dbPath], (s) => lines.push(s))).toBe(0);
+    const out = lines.join('\n');
+    expect(out).toMatch(/PNG 28×28 → 28×28 grey/);
+    expect(out).toMatch(/predicted: \S+/);
+    const percents = [...out.matchAll(/^ {2}\S.*?\s([\d.]+) %/gm)].map((m) => Number(m[1]));
+    expect(percents).toHaveLength(10);
+    expect(percents.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 0);
+    const errors: string[] = [];
+    const orig = console.error;
+    console.error = (s: string) => errors.push(s);
+    try {
+      fs.writeFileSync(path.join(tmp, 'notes.txt'), 'hello');
+      expect(await main(['predict', runId, path.join(tmp, 'notes.txt'), '--db', engine.dbPath], () => {})).toBe(1);
+    } finally {
+      console.error = orig;
+    }
+    expect(errors.join('\n')).toMatch(/not a PNG or JPEG/);
+  }, 60_000);
+
   it('the portable run file imports back as a run that can be inspected', async () => {
     const file = path.join(tmp, 'run.vitlab');
     expect(await main(['export', runId, '--format', 'vitlab', '--out', file, '--db', engine.dbPath], () => {})).toBe(0);
