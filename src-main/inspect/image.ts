@@ -124,34 +124,24 @@ export function toGrayBytes(img: DecodedImage, side: number, opts: { invert?: bo
     return { from, to, weights };
   };
   const spans = Array.from({ length: side }, (_, o) => cover(o));
-  // Rows first: [hgt, side].
-  const rows = new Float32Array(hgt * side);
-  for (let y = 0; y < hgt; y++) {
-    for (let X = 0; X < side; X++) {
-      const { from, weights } = spans[X];
-      let s = 0;
-      let wsum = 0;
-      for (let k = 0; k < weights.length; k++) {
-        const sx = from + k - ox;
-        wsum += weights[k];
-        if (sx >= 0 && sx < w) s += weights[k] * gray[y * w + sx];
-      }
-      rows[y * side + X] = s / wsum;
+  // The mean over output cell o's span along one axis; `at(s)` reads source index s, 0 in the padding.
+  const average = (o: number, pad: number, len: number, at: (s: number) => number): number => {
+    const { from, weights } = spans[o];
+    let sum = 0;
+    let wsum = 0;
+    for (let k = 0; k < weights.length; k++) {
+      const s = from + k - pad;
+      wsum += weights[k];
+      if (s >= 0 && s < len) sum += weights[k] * at(s);
     }
-  }
+    return sum / wsum;
+  };
+  // Rows first ([hgt, side]), then columns.
+  const rows = new Float32Array(hgt * side);
+  for (let y = 0; y < hgt; y++) for (let X = 0; X < side; X++) rows[y * side + X] = average(X, ox, w, (sx) => gray[y * w + sx]);
   const out = new Uint8Array(side * side);
   for (let Y = 0; Y < side; Y++) {
-    const { from, weights } = spans[Y];
-    for (let X = 0; X < side; X++) {
-      let s = 0;
-      let wsum = 0;
-      for (let k = 0; k < weights.length; k++) {
-        const sy = from + k - oy;
-        wsum += weights[k];
-        if (sy >= 0 && sy < hgt) s += weights[k] * rows[sy * side + X];
-      }
-      out[Y * side + X] = Math.min(255, Math.max(0, Math.round(s / wsum)));
-    }
+    for (let X = 0; X < side; X++) out[Y * side + X] = Math.min(255, Math.max(0, Math.round(average(Y, oy, hgt, (sy) => rows[sy * side + X]))));
   }
   return out;
 }

@@ -1,27 +1,23 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../src-main/store/types.js';
-import { launchChromium } from './browser.js';
 import { go, shot } from './flows.js';
+import { openDashboard } from './serve.js';
 
 /**
  * Looking inside a run in Debian's Chromium against a real `vitlab serve`: a confusion cell's
  * thumbnails, a test image's attention, an uploaded PNG's probabilities and heat map.
  */
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-e2e-inspect-'));
-let server: ChildProcess;
+let dash: Awaited<ReturnType<typeof openDashboard>>;
 let url = '';
-let browser: Browser;
 let page: Page;
 let run: RunDetail;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 async function api<T>(name: string, input: unknown): Promise<T> {
   const u = new URL(url);
@@ -31,18 +27,8 @@ async function api<T>(name: string, input: unknown): Promise<T> {
 }
 
 beforeAll(async () => {
-  server = spawn(process.execPath, [path.join(root, 'bin/vitlab.js'), 'serve', '--db', path.join(tmp, 'e2e.db'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    let err = '';
-    server.stdout!.on('data', (d) => {
-      out += d;
-      const m = /ViT Lab: (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    server.stderr!.on('data', (d) => (err += d));
-    server.on('exit', (code) => reject(new Error(`vitlab serve exited with ${code}: ${err}`)));
-  });
+  dash = await openDashboard(path.join(tmp, 'e2e.db'));
+  ({ url, page, pageErrors } = dash);
   const { id } = await api<{ id: string }>('runs/start', { preset: 'tiny', config: { epochs: 2, limitTrain: 1000, limitTest: 300, lr: 3e-3 }, name: 'inspect e2e' });
   for (let i = 0; ; i++) {
     run = await api<RunDetail>('runs/get', { id });
@@ -50,16 +36,10 @@ beforeAll(async () => {
     if (run.status === 'failed' || i > 600) throw new Error(`the run did not complete: ${run.status} ${run.error}`);
     await new Promise((r) => setTimeout(r, 300));
   }
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(url);
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  await new Promise((r) => (server?.exitCode !== null ? r(null) : server.once('exit', r)));
+  await dash?.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
