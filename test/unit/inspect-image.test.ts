@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, ImageError, normaliseBytes, readImageHeader, toGrayBytes } from '../../src-main/inspect/image.js';
@@ -61,6 +62,28 @@ describe('image conversion (as the training data: grey, padded square, area-aver
     const jpegHead = Buffer.from([0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x27, 0x10, 0x27, 0x10, 0x03]);
     expect(() => readImageHeader(jpegHead)).toThrow(/megapixels/);
     expect(() => decodeImage(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a]))).toThrow(/corrupt JPEG/);
+  });
+
+  it('a real, valid 100-megapixel PNG is refused from its header, before decoding', () => {
+    // 10,000 × 10,000 grey, all black: valid chunks and CRCs, ~100 kB compressed, 100 MB of pixels.
+    const w = 10_000;
+    const chunk = (type: string, data: Buffer) => {
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(data.length);
+      const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(zlib.crc32(body));
+      return Buffer.concat([len, body, crc]);
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(w, 0);
+    ihdr.writeUInt32BE(w, 4);
+    ihdr[8] = 8; // bit depth
+    ihdr[9] = 0; // greyscale
+    const idat = zlib.deflateSync(Buffer.alloc((w + 1) * w), { level: 1 });
+    const file = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+    expect(file.length).toBeLessThan(1_000_000);
+    expect(() => decodeImage(file)).toThrow(/10000×10000 \(100\.0 megapixels\); images up to 25 megapixels/);
   });
 
   it('decodes a JPEG', async () => {
