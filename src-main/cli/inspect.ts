@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openEngine } from '../app/engine.js';
-import { importPortableRun } from '../inspect/portable.js';
+import { readPortableRun, storePortableRun } from '../inspect/portable.js';
 import { Inspector } from '../inspect/service.js';
 import { parameterShapes } from '../inspect/shapes.js';
 import { defaultDbPath } from '../store/db.js';
@@ -73,10 +73,12 @@ export async function runImport(argv: string[], print: (s: string) => void): Pro
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('give one .vitlab file');
+  // Read and checked before the database is opened: a bad file leaves no trace, not even a new database.
+  const portable = readPortableRun(positionals[0], parameterShapes);
   // Importing into a new database is fine: the run has to go somewhere.
   const engine = openEngine({ dbPath: values.db as string | undefined });
   try {
-    const id = importPortableRun(engine.store, positionals[0], engine.checkpointRoot, parameterShapes);
+    const id = storePortableRun(engine.store, portable, engine.checkpointRoot);
     const run = engine.store.get(id);
     print(`imported ${id} "${run.name}" (${run.status}, ${run.epochsDone} epochs${run.testAcc != null ? `, test acc ${(100 * run.testAcc).toFixed(2)} %` : ''})`);
     return 0;

@@ -99,12 +99,17 @@ function parsed<T>(schema: z.ZodType<T>, raw: string | undefined, what: string, 
 /** The parameter names and shapes the model of a config has (model.ts is the one place they are declared). */
 export type ShapeOf = (config: RunConfig) => { name: string; shape: number[] }[];
 
-/**
- * Reads a portable file and stores it as a new run with its checkpoint under `checkpointRoot`.
- * Everything is checked before anything is written; the rows go in one transaction, and the
- * checkpoint folder is removed again if that transaction fails. Returns the new run's id.
- */
-export function importPortableRun(store: RunStore, file: string, checkpointRoot: string, shapesOf: ShapeOf): string {
+/** A portable file, read and checked through: nothing in it can fail storePortableRun for being malformed. */
+export interface PortableRun {
+  config: RunConfig;
+  record: z.output<typeof recordSchema>;
+  norm: Normalisation;
+  ckpt: { epoch: number; step: number };
+  order: { name: string; shape: number[] }[];
+  tensors: PlainWeights;
+}
+
+export function readPortableRun(file: string, shapesOf: ShapeOf): PortableRun {
   let buf: Buffer;
   try {
     buf = fs.readFileSync(file);
@@ -143,7 +148,16 @@ export function importPortableRun(store: RunStore, file: string, checkpointRoot:
   const k = config.classes;
   if (record.perClass.length !== 0 && record.perClass.length !== k) throw new ImportError(`import: ${file}: per-class results for ${record.perClass.length} classes, the config has ${k}`);
   if (record.confusion && (record.confusion.length !== k || record.confusion.some((r) => r.length !== k))) throw new ImportError(`import: ${file}: the confusion matrix is not ${k}×${k}`);
+  return { config, record, norm, ckpt, order: expected, tensors };
+}
 
+/**
+ * Stores a read portable run as a new run with its checkpoint under `checkpointRoot`. The rows go
+ * in one transaction, and the checkpoint folder is removed again if that transaction fails.
+ * Returns the new run's id.
+ */
+export function storePortableRun(store: RunStore, run: PortableRun, checkpointRoot: string): string {
+  const { config, record, norm, ckpt, order, tensors } = run;
   let createdDir: string | null = null;
   try {
     return store.transaction(() => {
@@ -155,7 +169,7 @@ export function importPortableRun(store: RunStore, file: string, checkpointRoot:
         machine: record.machine ?? { platform: 'unknown', arch: 'unknown', cpus: 0, cpuModel: 'unknown', memoryGiB: 0, hostname: 'unknown' },
       });
       for (const e of record.epochs) store.addEpoch(id, { ...e, trainLoss: e.trainLoss ?? Number.NaN, testLoss: e.testLoss ?? Number.NaN });
-      createdDir = writeCheckpoint(checkpointDirFor(path.join(checkpointRoot, id), ckpt.epoch), config, ckpt, expected, tensors, norm);
+      createdDir = writeCheckpoint(checkpointDirFor(path.join(checkpointRoot, id), ckpt.epoch), config, ckpt, order, tensors, norm);
       store.addCheckpoint(id, ckpt.epoch, createdDir);
       const result = evalResultOf({ perClass: record.perClass.map((c, i) => ({ class: i, ...c, acc: null })), confusion: record.confusion, testLoss: record.testLoss });
       if (result) store.setResult(id, result);

@@ -11,7 +11,7 @@ import { main } from '../../src-main/cli.js';
 import { loadDataset } from '../../src-main/data/datasets.js';
 import { appLogits, modelFromWeights } from '../../src-main/inspect/logits.js';
 import { runNormalisation } from '../../src-main/inspect/normalisation.js';
-import { decodeSafetensors } from '../../src-main/inspect/safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from '../../src-main/inspect/safetensors.js';
 import { TORCH_SNIPPET } from '../../src-main/inspect/torch.js';
 import { readPlainWeights } from '../../src-main/inspect/weights.js';
 import { selectBackend } from '../../src-main/train/backend.js';
@@ -254,11 +254,20 @@ describe('inspecting a trained run over the API', () => {
       expect(await main(['import', path.join(tmp, 'run.safetensors'), '--db', other], () => {})).toBe(1);
       fs.writeFileSync(path.join(tmp, 'junk.vitlab'), 'not a file of ours');
       expect(await main(['import', path.join(tmp, 'junk.vitlab'), '--db', other], () => {})).toBe(1);
+      // A run file whose config does not match its weights.
+      const { tensors, metadata } = decodeSafetensors(fs.readFileSync(file));
+      const wrong = encodeSafetensors(Object.entries(tensors).map(([name, tensor]) => ({ name, tensor })), { ...metadata, config: JSON.stringify({ ...config, mlp: 32 }) });
+      fs.writeFileSync(path.join(tmp, 'wrong.vitlab'), wrong);
+      expect(await main(['import', path.join(tmp, 'wrong.vitlab'), '--db', other], () => {})).toBe(1);
+      // A refused file leaves no trace, not even a new database.
+      expect(await main(['import', path.join(tmp, 'junk.vitlab'), '--db', path.join(tmp, 'never.db')], () => {})).toBe(1);
+      expect(fs.existsSync(path.join(tmp, 'never.db'))).toBe(false);
     } finally {
       console.error = orig;
     }
     expect(errors.join('\n')).toMatch(/not a ViT Lab run file/);
     expect(errors.join('\n')).toMatch(/not a safetensors file/);
+    expect(errors.join('\n')).toMatch(/mlp\.mlp\.0\.weight has shape \[32,64\], the config's model needs \[32,32\]/);
     const e3 = openEngine({ dbPath: other });
     expect(e3.store.list({}).total).toBe(1);
     await e3.close();
