@@ -17,6 +17,26 @@ function entry(): { file: string; execArgv: string[] } {
 const JOB_TIMEOUT_MS = 5 * 60_000;
 
 /**
+ * At most this many inspection processes at once; the rest wait their turn. A user clicking
+ * through thumbnails must not start a process (≈ 100 MB, a second of start-up) per click at once
+ * on a machine that is also training.
+ */
+const MAX_RUNNING = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function turn<T>(f: () => Promise<T>): Promise<T> {
+  if (running >= MAX_RUNNING) await new Promise<void>((r) => waiting.push(r));
+  running++;
+  try {
+    return await f();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+/**
  * Runs one inspection job in its own process and settles with its result, or an Error saying
  * what went wrong (its own message, or how the process died).
  */
@@ -24,6 +44,10 @@ export function runInspectJob(job: Extract<InspectJob, { type: 'predictions' }>)
 export function runInspectJob(job: Extract<InspectJob, { type: 'attention' }>): Promise<AttentionResult>;
 export function runInspectJob(job: Extract<InspectJob, { type: 'weights' }>): Promise<Uint8Array>;
 export function runInspectJob(job: InspectJob): Promise<AttentionResult | PredictionsResult | Uint8Array> {
+  return turn(() => runInProcess(job));
+}
+
+function runInProcess(job: InspectJob): Promise<AttentionResult | PredictionsResult | Uint8Array> {
   const e = entry();
   const env = { ...process.env };
   if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';

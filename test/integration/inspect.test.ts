@@ -171,7 +171,11 @@ describe('inspecting a trained run over the API', () => {
     }
     expect(a.rollout).toHaveLength(16);
     expect((await refusal('inspect/attention', { id: runId, index: 500 })).code).toBe('invalid_input');
-  }, 60_000);
+    // Clicking through thumbnails: concurrent requests queue for the worker slots and all answer.
+    const many = await Promise.all([5, 6, 7, 3].map((index) => call<Attn>('inspect/attention', { id: runId, index })));
+    expect(many.map((x) => x.label)).toEqual([5, 6, 7, 3].map((i) => loadDataset('fashion-mnist', { limitTest: 10 }).test.labels[i]));
+    expect(many[3]).toEqual(a);
+  }, 90_000);
 
   it('an own PNG gets probabilities summing to 1; bad files are refused and nothing is stored', async () => {
     const image = pngOf(60, 40, (x, y) => (x > 15 && x < 45 && y > 5 && y < 35 ? 220 : 0));

@@ -27,8 +27,8 @@ describe('attention rollout', () => {
 });
 
 describe('the plain-JS forward pass with attention', () => {
-  it('gives the training engine\'s logits, and attention rows that are distributions', () => {
-    const c = resolveConfig({ depth: 2, heads: 2, activation: 'gelu' }, 'tiny');
+  it.each(['gelu', 'relu'] as const)('gives the training engine\'s logits (%s), and attention rows that are distributions', (activation) => {
+    const c = resolveConfig({ depth: 2, heads: 2, activation }, 'tiny');
     const model = new VitModel(c, 7, 'reference');
     const weights: PlainWeights = {};
     for (const v of model.namedVariables()) weights[v.name] = { shape: [...v.variable.shape], data: v.variable.dataSync() as Float32Array };
