@@ -5,7 +5,8 @@ import { readPortableRun, storePortableRun } from '../inspect/portable.js';
 import { Inspector } from '../inspect/service.js';
 import { parameterShapes } from '../inspect/shapes.js';
 import { defaultDbPath } from '../store/db.js';
-import { parseFlags, UsageError } from './args.js';
+import { numberFlag, parseFlags, UsageError } from './args.js';
+import { textTable } from './table.js';
 
 export const PREDICT_USAGE = `vitlab predict RUN IMAGE [--invert] [--json] [--db PATH] [--data DIR]
   Runs a PNG or JPEG through a run's model, converted as the training data was (grey, centred on a
@@ -22,6 +23,51 @@ function openExisting(db: string | undefined, what: string) {
   const dbPath = resolve(db ?? defaultDbPath());
   if (!existsSync(dbPath)) throw new Error(`${what}: no database at ${dbPath} (pass --db PATH)`);
   return openEngine({ dbPath });
+}
+
+export const MISTAKES_USAGE = `vitlab mistakes RUN [--true C] [--pred C] [--all] [--offset N] [--limit N] [--json] [--db PATH] [--data DIR]
+  The run's test images by confusion cell or class, most confident first: --true 6 --pred 0 is the
+  cell "true 6, predicted 0"; --true 6 alone the class's mistakes (--all: every image of it).
+  The predictions are computed once per checkpoint in a worker and kept beside it.`;
+
+export async function runMistakes(argv: string[], print: (s: string) => void): Promise<number> {
+  const { values, positionals } = parseFlags(
+    argv,
+    { db: { type: 'string' }, data: { type: 'string' }, true: { type: 'string' }, pred: { type: 'string' }, all: { type: 'boolean' }, offset: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+    { positionals: true, configFlags: false },
+  );
+  if (values.help) {
+    print(MISTAKES_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('give one run id');
+  const int = (name: string) => {
+    const v = numberFlag(name, values[name] as string | undefined);
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new UsageError(`--${name}: "${values[name]}" is not a whole number ≥ 0`);
+    return v;
+  };
+  const trueClass = int('true');
+  const predicted = int('pred');
+  const engine = openExisting(values.db as string | undefined, 'mistakes');
+  try {
+    const r = await new Inspector(engine.store, { dataDir: values.data as string | undefined }).mistakes({
+      id: positionals[0],
+      trueClass,
+      predicted,
+      mistakesOnly: predicted === undefined && !values.all,
+      offset: int('offset'),
+      limit: int('limit') ?? 20,
+    });
+    if (values.json) {
+      print(JSON.stringify({ ...r, items: r.items.map(({ pixels: _pixels, ...it }) => it) }, null, 1));
+      return 0;
+    }
+    print(`${r.total} test images${r.matchesStored ? '' : ' (these predictions do not reproduce the stored confusion matrix)'}; most confident first:`);
+    print(textTable(['test image', 'true', 'predicted', 'confidence'], r.items.map((it) => [String(it.index), String(it.label), String(it.predicted), `${(100 * it.confidence).toFixed(2)} %`])));
+    return 0;
+  } finally {
+    await engine.close();
+  }
 }
 
 const SHADES = ' .:-=+*#%@';

@@ -154,6 +154,12 @@ describe('inspecting a trained run over the API', () => {
     expect(perClass.total).toBe(run.perClass[cell.t].total - run.perClass[cell.t].correct);
     expect(perClass.items.every((it) => it.label === cell.t && it.predicted !== cell.t)).toBe(true);
     expect((await refusal('inspect/mistakes', { id: runId, trueClass: 10 })).message).toMatch(/classes 0–9/);
+    // The same cell from the CLI.
+    const lines: string[] = [];
+    expect(await main(['mistakes', runId, '--true', String(cell.t), '--pred', String(cell.p), '--limit', '3', '--json', '--db', engine.dbPath], (s) => lines.push(s))).toBe(0);
+    const cli = JSON.parse(lines.join('\n')) as Mistakes;
+    expect(cli.total).toBe(cell.n);
+    expect(cli.items.map((i) => i.index)).toEqual(r.items.slice(0, 3).map((i) => i.index));
   }, 120_000);
 
   it('a test image: probabilities, the cls attention of every layer and head, and the rollout', async () => {
