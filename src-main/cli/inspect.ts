@@ -88,7 +88,7 @@ export async function runPredict(argv: string[], print: (s: string) => void): Pr
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new Error(`predict: cannot read ${file}: ${(e as Error).message}`);
+    throw new Error(`predict: cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
   const engine = openExisting(values.db as string | undefined, 'predict');
   try {

@@ -31,7 +31,7 @@ export function readImageHeader(buf: Uint8Array): ImageHeader {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (b.length === 0) throw new ImageError('the file is empty');
   if (b.length > MAX_IMAGE_BYTES) throw new ImageError(`the file is ${(b.length / 2 ** 20).toFixed(0)} MB; images up to ${MAX_IMAGE_BYTES / 2 ** 20} MB are accepted`);
-  let h: ImageHeader | null = null;
+  let h: ImageHeader;
   if (b.length >= 8 && b.subarray(0, 8).equals(PNG_SIGNATURE)) {
     if (b.length < 24 || b.toString('latin1', 12, 16) !== 'IHDR') throw new ImageError('corrupt PNG: no IHDR header after the signature');
     h = { kind: 'png', width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
@@ -89,7 +89,7 @@ export function decodeImage(buf: Uint8Array): DecodedImage & { kind: ImageHeader
     const j = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 256 });
     return { kind: 'jpeg', width: j.width, height: j.height, rgba: j.data };
   } catch (e) {
-    throw new ImageError(`corrupt ${h.kind.toUpperCase()}: ${(e as Error).message}`);
+    throw new ImageError(`corrupt ${h.kind.toUpperCase()}: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -88,8 +88,8 @@ function parsed<T>(schema: z.ZodType<T>, raw: string | undefined, what: string, 
   let doc: unknown;
   try {
     doc = JSON.parse(raw);
-  } catch {
-    throw new ImportError(`import: ${file}: its ${what} is not JSON`);
+  } catch (e) {
+    throw new ImportError(`import: ${file}: its ${what} is not JSON`, { cause: e });
   }
   const r = schema.safeParse(doc);
   if (!r.success) throw new ImportError(`import: ${file}: its ${what} is invalid: ${r.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ')}`);
@@ -114,13 +114,13 @@ export function readPortableRun(file: string, shapesOf: ShapeOf): PortableRun {
   try {
     buf = fs.readFileSync(file);
   } catch (e) {
-    throw new ImportError(`import: cannot read ${file}: ${(e as Error).message}`);
+    throw new ImportError(`import: cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
   let decoded: ReturnType<typeof decodeSafetensors>;
   try {
     decoded = decodeSafetensors(buf, file);
   } catch (e) {
-    if (e instanceof SafetensorsError) throw new ImportError(`import: ${e.message}`);
+    if (e instanceof SafetensorsError) throw new ImportError(`import: ${e.message}`, { cause: e });
     throw e;
   }
   const { tensors, metadata } = decoded;
@@ -132,7 +132,7 @@ export function readPortableRun(file: string, shapesOf: ShapeOf): PortableRun {
   try {
     config = parseConfig(JSON.parse(metadata.config ?? 'null'));
   } catch (e) {
-    throw new ImportError(`import: ${file}: its config is invalid: ${(e as Error).message}`);
+    throw new ImportError(`import: ${file}: its config is invalid: ${(e as Error).message}`, { cause: e });
   }
   const record = parsed(recordSchema, metadata.run, 'run record', file);
   const norm = parsed(normSchema, metadata.normalisation, 'normalisation', file);

@@ -16,8 +16,9 @@ export class InspectError extends Error {
   constructor(
     message: string,
     readonly input: boolean,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -105,7 +106,7 @@ export class Inspector {
     try {
       readImageHeader(input.image);
     } catch (e) {
-      if (e instanceof ImageError) throw new InspectError(`image: ${e.message}`, true);
+      if (e instanceof ImageError) throw new InspectError(`image: ${e.message}`, true, { cause: e });
       throw e;
     }
     return this.job({ type: 'attention', checkpointDir: dir, dataDir: this.opts.dataDir, source: { kind: 'image', bytes: input.image, invert: input.invert === true } });
@@ -121,7 +122,7 @@ export class Inspector {
       return await runInspectJob(job);
     } catch (e) {
       const msg = (e as Error).message;
-      throw new InspectError(msg, INPUT_ERROR.test(msg));
+      throw new InspectError(msg, INPUT_ERROR.test(msg), { cause: e });
     }
   }
 }

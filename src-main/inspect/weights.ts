@@ -24,7 +24,7 @@ export function readPlainWeights(dir: string): { meta: CheckpointMeta; config: R
   try {
     buf = fs.readFileSync(file);
   } catch (e) {
-    throw new Error(`checkpoint: cannot read ${file}: ${(e as Error).message}`);
+    throw new Error(`checkpoint: cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
   const weights: PlainWeights = {};
   let offset = 0;
