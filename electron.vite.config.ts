@@ -16,6 +16,8 @@ export default defineConfig({
           worker: resolve(__dirname, 'src-main/train/worker.ts'),
           // The data-parallel helper thread is started by file name from the worker.
           'parallel-helper': resolve(__dirname, 'src-main/train/parallel-helper.ts'),
+          // Inspection jobs (mistakes, attention, own images) run in their own process too.
+          'inspect-worker': resolve(__dirname, 'src-main/inspect/worker.ts'),
         },
       },
     },

@@ -6,6 +6,10 @@ import type { EpochMetrics, ProgressInfo } from '../train/messages.js';
 import { BACKENDS, DATASETS, type RunConfig } from '../vit/config.js';
 import type { CostBreakdown } from '../vit/cost.js';
 import type { SweepPlan } from '../runs/sweep.js';
+import { MAX_IMAGE_BYTES, MAX_PAGE, WEIGHT_FORMATS } from '../inspect/formats.js';
+import type { WeightsExportResult } from '../inspect/export.js';
+import type { AttentionResult } from '../inspect/messages.js';
+import type { MistakesResult } from '../inspect/service.js';
 import type { Comparison, FilterField, ListQuery, ListResult, RunDetail, RunStatus, SortField } from '../store/types.js';
 
 /**
@@ -139,6 +143,29 @@ export const requests = {
     z.object({ name: z.string().min(1).max(200), runIds: ids, baselineRunId: id.optional(), settings: jsonObject(z.unknown()).optional() }).strict(),
   ),
   'comparisons/delete': def<{ id: string }>()(z.object({ id }).strict()),
+  /** The test images of a confusion cell (trueClass + predicted) or of a class, most confident first, one page. */
+  'inspect/mistakes': def<MistakesResult>()(
+    z
+      .object({
+        id,
+        trueClass: z.number().int().min(0).max(1000).optional(),
+        predicted: z.number().int().min(0).max(1000).optional(),
+        mistakesOnly: z.boolean().optional(),
+        offset: z.number().int().min(0).optional(),
+        limit: z.number().int().min(1).max(MAX_PAGE).optional(),
+      })
+      .strict(),
+  ),
+  /** One test image through the run's model: probabilities, cls attention per layer and head, rollout. */
+  'inspect/attention': def<AttentionResult>()(z.object({ id, index: z.number().int().min(0).max(10_000_000) }).strict()),
+  /** The user's own PNG/JPEG (base64), converted as the training data was; nothing is stored. */
+  'inspect/predict': def<AttentionResult>()(
+    z.object({ id, image: z.string().min(1, 'image is empty').max(Math.ceil(MAX_IMAGE_BYTES / 3) * 4, `image must be at most ${MAX_IMAGE_BYTES / 2 ** 20} MB`), invert: z.boolean().optional() }).strict(),
+  ),
+  /** A run's weights: safetensors for PyTorch, or the portable run file for `vitlab import`. */
+  'runs/exportWeights': def<WeightsExportResult>()(
+    z.object({ id, format: z.enum(WEIGHT_FORMATS), path: z.string().max(4096).optional(), force: z.boolean().optional() }).strict(),
+  ),
 } as const;
 
 export type RequestName = keyof typeof requests;

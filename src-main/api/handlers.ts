@@ -7,6 +7,7 @@ import { admissionIssues, validateRun } from '../runs/admission.js';
 import { BACKENDS, configIssues, PRESETS, resolveConfig, SEED_CONFIG, validateConfig, type RunConfig } from '../vit/config.js';
 import { computeCost } from '../vit/cost.js';
 import { modelSummary } from '../vit/summary.js';
+import type { Inspector } from '../inspect/service.js';
 import {
   requests,
   type ApiErrorBody,
@@ -23,6 +24,10 @@ export interface HandlerContext {
   version: string;
   /** Exports a report; provided by the report module (kept out of here so handlers stay thin). */
   exportReport?: (input: RequestInput<'reports/export'>) => Promise<RequestResult<'reports/export'>>;
+  /** Looks inside trained runs (mistakes, attention, own images) through inspection workers. */
+  inspector?: Inspector;
+  /** Exports a run's weights (safetensors, the portable run file). */
+  exportWeights?: (input: RequestInput<'runs/exportWeights'>) => Promise<RequestResult<'runs/exportWeights'>>;
 }
 
 type Handlers = { [N in RequestName]: (input: z.output<(typeof requests)[N]['input']>, ctx: HandlerContext) => RequestResult<N> | Promise<RequestResult<N>> };
@@ -89,7 +94,20 @@ const handlers: Handlers = {
     ctx.supervisor.store.deleteComparison(id);
     return { id };
   },
+  'inspect/mistakes': (i, ctx) => inspecting(ctx, (x) => x.mistakes(i)),
+  'inspect/attention': (i, ctx) => inspecting(ctx, (x) => x.attention(i)),
+  'inspect/predict': (i, ctx) => inspecting(ctx, (x) => x.predict({ id: i.id, image: Buffer.from(i.image, 'base64'), invert: i.invert })),
+  'runs/exportWeights': (i, ctx) => {
+    if (!ctx.exportWeights) throw new DomainError('unavailable', 'weight exports are not available in this build');
+    return ctx.exportWeights(i);
+  },
 };
+
+/** Runs an inspection; its refusals are DomainErrors (InspectError) and reach the caller as their kind. */
+async function inspecting<T>(ctx: HandlerContext, f: (i: Inspector) => Promise<T>): Promise<T> {
+  if (!ctx.inspector) throw new DomainError('unavailable', 'inspection is not available in this build');
+  return f(ctx.inspector);
+}
 
 /** The one place an error becomes an API error: its code is its kind (src-shared/errors.ts). */
 function toErrorBody(e: unknown): ApiErrorBody {

@@ -9,6 +9,8 @@ export interface Engine {
   supervisor: Supervisor;
   dbPath: string;
   dataDir: string;
+  /** Where each run's checkpoints go: <checkpointRoot>/<run id>/epoch-NNNN. */
+  checkpointRoot: string;
   close(opts?: { cancelRunning?: boolean }): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export function openEngine(opts: { dbPath?: string; dataDir?: string; appDir?: s
     supervisor,
     dbPath,
     dataDir: opts.dataDir ?? path.join(appDir, 'datasets'),
+    checkpointRoot,
     close: async (o) => {
       await supervisor.close(o);
       db.close();

@@ -14,7 +14,8 @@ export const EXPORT_USAGE = `vitlab export ID...|--all|--status S[,S]|--search T
   --out writes exactly that file (its folder must exist; an existing file needs --force); without
   --out, text formats go to stdout. --format defaults to the --out extension, else md.
   Instead of ids, a filter picks the runs (e.g. \`--status completed --format csv\` for the table).
-  PDF prints through Chromium ($CHROME_PATH, /usr/bin/chromium, chromium-browser or google-chrome).`;
+  PDF prints through Chromium ($CHROME_PATH, /usr/bin/chromium, chromium-browser or google-chrome).
+  --format safetensors|vitlab exports one run's weights (vitlab export --format safetensors --help).`;
 
 function formatFrom(flag: string | undefined, out: string | undefined): ExportFormat {
   if (flag !== undefined) {
@@ -27,6 +28,9 @@ function formatFrom(flag: string | undefined, out: string | undefined): ExportFo
 }
 
 export async function runExport(argv: string[], print: (s: string) => void): Promise<number> {
+  // Weights (safetensors, the portable run file) are another kind of export, with their own flags.
+  const { weightsFormatIn, runWeightsExport } = await import('./weights.js');
+  if (weightsFormatIn(argv)) return runWeightsExport(argv, print);
   const { values, positionals } = parseFlags(
     argv,
     {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { openEngine } from '../app/engine.js';
 import { serve } from '../api/ws.js';
 import { makeContext } from '../app/context.js';
+import { MAX_IMAGE_BYTES } from '../inspect/formats.js';
 import { numberFlag, parseFlags } from './args.js';
 import { DB_FLAGS } from './train.js';
 
@@ -59,7 +60,9 @@ export async function runServe(argv: string[], print: (s: string) => void): Prom
   });
   const { interrupted } = engine.supervisor.start();
   if (interrupted.length) process.stderr.write(`${interrupted.length} run(s) left running by a previous process are now interrupted: ${interrupted.join(', ')}\n`);
-  const server = await serve(makeContext(engine), { port: numberFlag('port', values.port as string | undefined), staticDir });
+  // Room for an own image (inspect/predict carries up to MAX_IMAGE_BYTES as base64) and the JSON around it.
+  const maxBody = Math.ceil(MAX_IMAGE_BYTES / 3) * 4 + 64 * 1024;
+  const server = await serve(makeContext(engine), { port: numberFlag('port', values.port as string | undefined), staticDir, maxBody });
   print(`ViT Lab: ${server.url}`);
   process.stderr.write(`database ${engine.dbPath}\n`);
   await new Promise<void>((resolve) => {

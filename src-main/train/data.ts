@@ -19,7 +19,8 @@ export function prepareTrainData(config: RunConfig, dataDir?: string): TrainData
   };
 }
 
-function pixelStats(images: Uint8Array): { mean: number; std: number } {
+/** Mean and std of the pixels in [0, 1]: the normalisation a model trained on these images expects. */
+export function pixelStats(images: Uint8Array): { mean: number; std: number } {
   let s = 0;
   let s2 = 0;
   for (let i = 0; i < images.length; i++) {

@@ -45,3 +45,7 @@ export interface EpochLike {
   testLoss: number | null;
   testAcc: number;
 }
+/** One image through a run's model (inspect/attention, inspect/predict). */
+export type AttentionResult = RequestResult<'inspect/attention'>;
+/** A page of test images of a confusion cell or class (inspect/mistakes). */
+export type MistakesResult = RequestResult<'inspect/mistakes'>;
