@@ -8,6 +8,7 @@ import { BACKENDS, configIssues, PRESETS, resolveConfig, SEED_CONFIG, validateCo
 import { computeCost } from '../vit/cost.js';
 import { modelSummary } from '../vit/summary.js';
 import type { Inspector } from '../inspect/service.js';
+import { MAX_JSON_DEPTH, valueDepth } from './json-body.js';
 import {
   requests,
   type ApiErrorBody,
@@ -125,6 +126,11 @@ export async function dispatch(name: string, input: unknown, ctx: HandlerContext
     return { ok: false, error: { code: 'unknown_request', message: `unknown request "${String(name).slice(0, 100)}"` } };
   }
   const n = name as RequestName;
+  // Every transport, IPC included: a value nested deeper than any request needs would overflow
+  // the stack of whatever walks it recursively later (zod, the store's JSON.stringify).
+  if (valueDepth(input, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    return { ok: false, error: { code: 'invalid_input', message: `${n}: the request nests deeper than ${MAX_JSON_DEPTH} levels` } };
+  }
   const parsed = requests[n].input.safeParse(input ?? {});
   if (!parsed.success) {
     const issues = configIssues(parsed.error);

@@ -48,3 +48,20 @@ export function parseJson(input: Buffer | string, what = 'body', maxDepth = MAX_
     return { ok: false, message: `${what} is not JSON: ${(e as Error).message}` };
   }
 }
+
+/**
+ * The deepest nesting of arrays and objects in a value already parsed (what Electron's IPC hands
+ * over), counted without recursion; stops once past `limit`.
+ */
+export function valueDepth(value: unknown, limit = Infinity): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (d > max) max = d;
+    if (max > limit) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}

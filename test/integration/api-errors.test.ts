@@ -68,3 +68,14 @@ describe('typed errors reach the API as their kind', () => {
     for (const k of kinds) expect(ERROR_KINDS[k].http).toBeGreaterThanOrEqual(400);
   });
 });
+
+describe('dispatch guards every transport, IPC included', () => {
+  it('refuses a value nested deeper than any request needs, without overflowing the stack', async () => {
+    let settings: unknown = 1;
+    for (let i = 0; i < 100_000; i++) settings = { a: settings };
+    const r = await dispatch('comparisons/save', { name: 'deep', runIds: [runId], settings }, ctx);
+    expect(r).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('nests deeper') } });
+    // A settings blob of ordinary depth is still saved.
+    expect(await dispatch('comparisons/save', { name: 'shallow', runIds: [runId], settings: { a: { b: [1, 2] } } }, ctx)).toMatchObject({ ok: true });
+  });
+});
