@@ -8,6 +8,7 @@ import { computeCost } from '../vit/cost.js';
 import { modelSummary } from '../vit/summary.js';
 import { CONFIG_FLAGS, configFromFlags, numberFlag, parseFlags, UsageError } from './args.js';
 import { costText, describeModel } from './cost.js';
+import { withReadStore } from './open.js';
 import { textTable } from './table.js';
 import { DB_FLAGS } from './train.js';
 import { watchRuns } from './watch.js';
@@ -16,7 +17,7 @@ import { watchRuns } from './watch.js';
 export const LS_USAGE = `vitlab ls [--db PATH] [--sort FIELD] [--asc] [--status S[,S]] [--search TEXT] [--limit N] [--json]
   Lists stored runs, newest first unless --sort names a field (testAcc, params, macsPerImage, depth, …).`;
 
-export function runLs(argv: string[], print: (s: string) => void): number {
+export async function runLs(argv: string[], print: (s: string) => void): Promise<number> {
   const { values } = parseFlags(
     argv,
     { ...DB_FLAGS, sort: { type: 'string' }, asc: { type: 'boolean' }, status: { type: 'string' }, search: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
@@ -28,9 +29,8 @@ export function runLs(argv: string[], print: (s: string) => void): number {
   }
   const status = (values.status as string | undefined)?.split(',').map((s) => s.trim());
   for (const s of status ?? []) if (!RUN_STATUSES.includes(s as RunStatus)) throw new UsageError(`--status: "${s}" is not one of ${RUN_STATUSES.join(', ')}`);
-  const engine = openEngine({ dbPath: values.db as string | undefined });
-  try {
-    const result = engine.store.list({
+  return withReadStore(values.db as string | undefined, (store, dbPath) => {
+    const result = store.list({
       status: status as RunStatus[] | undefined,
       search: values.search as string | undefined,
       sort: ((values.sort as string | undefined) ?? 'createdAt') as SortField,
@@ -42,7 +42,7 @@ export function runLs(argv: string[], print: (s: string) => void): number {
       return 0;
     }
     if (result.rows.length === 0) {
-      print(`no runs in ${engine.dbPath}`);
+      print(`no runs in ${dbPath}`);
       return 0;
     }
     print(
@@ -67,24 +67,21 @@ export function runLs(argv: string[], print: (s: string) => void): number {
     );
     if (result.total > result.rows.length) print(`(${result.rows.length} of ${result.total} shown)`);
     return 0;
-  } finally {
-    void engine.close();
-  }
+  });
 }
 
 export const SHOW_USAGE = `vitlab show ID [--db PATH] [--json]
   Everything stored about a run: config, environment, per-epoch metrics, result block, cost.`;
 
-export function runShow(argv: string[], print: (s: string) => void): number {
+export async function runShow(argv: string[], print: (s: string) => void): Promise<number> {
   const { values, positionals } = parseFlags(argv, { ...DB_FLAGS, json: { type: 'boolean' } }, { positionals: true, configFlags: false });
   if (values.help) {
     print(SHOW_USAGE);
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('give exactly one run id');
-  const engine = openEngine({ dbPath: values.db as string | undefined });
-  try {
-    const run = engine.store.get(positionals[0]);
+  return withReadStore(values.db as string | undefined, (store) => {
+    const run = store.get(positionals[0]);
     if (values.json) {
       print(JSON.stringify(run, null, 2));
       return 0;
@@ -114,9 +111,7 @@ export function runShow(argv: string[], print: (s: string) => void): number {
     out.push('', 'Model:', '', modelSummary(run.config), '', costText(run.config, run.cost ?? computeCost(run.config, run.config.batch)));
     print(out.join('\n'));
     return 0;
-  } finally {
-    void engine.close();
-  }
+  });
 }
 
 export const RM_USAGE = `vitlab rm ID... [--db PATH]
@@ -129,7 +124,7 @@ export async function runRm(argv: string[], print: (s: string) => void): Promise
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('give at least one run id');
-  const engine = openEngine({ dbPath: values.db as string | undefined });
+  const engine = openEngine({ dbPath: values.db as string | undefined, create: false });
   try {
     for (const id of positionals) {
       const s = engine.store.getStatus(id);
@@ -154,7 +149,7 @@ export async function runResume(argv: string[], print: (s: string) => void): Pro
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('give exactly one run id');
-  const engine = openEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false });
+  const engine = openEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false, create: false });
   try {
     engine.supervisor.start();
     const id = positionals[0];
