@@ -294,14 +294,15 @@ export class Supervisor {
     a.ended = handle.done.then(async (o) => {
       // Every message the worker sent is stored (or known to have failed) before the end is.
       await a.writes;
-      this.active.delete(id);
+      // Still active while its end is written: no one here takes it for a dead process's run.
       const { status, error } = await this.settleEnd(id, a, o);
+      this.active.delete(id);
       if (status) {
         this.emit({ type: 'run/status', runId: id, status, error });
         this.resolveWaiters(id, status);
       }
       this.pump();
-    });
+    }).catch((e: unknown) => this.warn(`run ${id}: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   /** Writes how a run ended unless its worker's last message did; never throws. */
@@ -448,7 +449,7 @@ export class Supervisor {
       if (a) {
         a.cancelRequested = true;
         a.handle.kill();
-        await a.handle.done;
+        await a.ended;
       }
       if (!this.request(() => this.store.getStatus(id))) throw new NotFound(id);
       const { paths } = this.request(() => this.store.delete(id));
@@ -463,7 +464,9 @@ export class Supervisor {
 
   /** Resolves when the run reaches a final status (completed, failed, cancelled, interrupted). */
   waitFor(id: string): Promise<RunStatus> {
-    const s = this.store.getStatus(id);
+    // A run of this process ends when its done handler says so, whatever its heartbeat looks like
+    // to others meanwhile (it lags while another process holds the lock).
+    const s = this.active.has(id) ? 'running' : this.request(() => this.store.getStatus(id));
     if (s && s !== 'queued' && s !== 'running') return Promise.resolve(s);
     return new Promise((resolve) => {
       const list = this.waiters.get(id) ?? [];
