@@ -338,10 +338,10 @@ export class Supervisor {
     } catch (e) {
       // Not even the end can be written: the run stays `running` in the file without a heartbeat,
       // so every reader shows it interrupted within the grace period; this process keeps trying.
-      const error = `${a.failure ?? `could not save how it ended (${end.status})`}; ${(e as Error).message}`;
+      const error = a.failure ? end.error! : `could not save how it ended (${end.status}): ${(e as Error).message}`;
       if (!this.gone) this.unsettled.set(id, error);
       this.endings.set(id, error);
-      this.warn(`run ${id}: ${error}`);
+      if (!a.failure) this.warn(`run ${id}: ${error}`);
       return { status: 'interrupted', error };
     }
   }

@@ -23,10 +23,21 @@ import { resolveConfig } from '../../src-main/vit/config.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-faults-'));
 const children: ChildProcess[] = [];
+const mounts: string[] = [];
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const m of mounts) spawnSync('umount', ['-l', m]);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
+
+/** A small real file system that can run full; needs the right to mount (root), else null and why. */
+function smallDisk(sizeKiB: number): { dir: string } | { skip: string } {
+  const dir = fs.mkdtempSync(path.join(tmp, 'tmpfs-'));
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKiB}k`, 'tmpfs', dir], { encoding: 'utf8' });
+  if (r.status !== 0) return { skip: `cannot mount a tmpfs here (${(r.stderr || r.error?.message || '').trim()}); the SQLITE_FULL case above still runs` };
+  mounts.push(dir);
+  return { dir };
+}
 
 let counter = 0;
 const freshDir = () => fs.mkdtempSync(path.join(tmp, `case-${++counter}-`));
@@ -236,6 +247,49 @@ describe('item 7: a failed database write never takes the process down', () => {
     expect(await e.supervisor.waitFor(id)).toBe('completed');
     expect(e.store.get(id).epochs.map((x) => x.epoch)).toEqual(Array.from({ length: long.epochs }, (_, i) => i + 1));
     await e.close();
+  });
+});
+
+describe('item 7: the disk really full, under a real `vitlab train`', () => {
+  const disk = smallDisk(6144);
+  const env = { VITLAB_HEARTBEAT_MS: String(HEARTBEAT_MS) };
+  if ('skip' in disk) console.warn(`skipped: ${disk.skip}`);
+
+  it.skipIf('skip' in disk)('the tmpfs under the database fills mid-run: a clean exit with the reason, no epoch lost, resumable once there is room', async () => {
+    const dir = (disk as { dir: string }).dir;
+    const dbPath = path.join(dir, 'vitlab.db');
+    const train = startTrain(dbPath, ['--epochs', '8'], env);
+    const { id } = await until('two stored epochs', () => {
+      const r = onlyRun(dbPath);
+      return r && r.epochsDone >= 2 ? r : null;
+    });
+    // Fill every byte left.
+    const filler = path.join(dir, 'filler');
+    const fd = fs.openSync(filler, 'w');
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    try {
+      for (;;) fs.writeSync(fd, chunk);
+    } catch (e) {
+      expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    } finally {
+      fs.closeSync(fd);
+    }
+    const r = await train.exited;
+    expect({ code: r.code, stack: STACK.test(r.err) ? r.err : null }).toEqual({ code: 1, stack: null });
+    expect(r.err).toMatch(/full|no space left/i);
+
+    fs.rmSync(filler);
+    await sleep(GRACE_MS + 300);
+    const stopped = JSON.parse(vitlab(['show', id, '--db', dbPath, '--json'], env).out);
+    expect(['interrupted', 'failed']).toContain(stopped.status);
+    expect(stopped.epochs.length).toBeGreaterThanOrEqual(2);
+    expect(contiguous(stopped.epochs.map((x: { epoch: number }) => x.epoch))).toBe(true);
+
+    const resumed = vitlab(['resume', id, '--db', dbPath], env);
+    expect({ code: resumed.code, err: resumed.code === 0 ? '' : resumed.err }).toEqual({ code: 0, err: '' });
+    const done = JSON.parse(vitlab(['show', id, '--db', dbPath, '--json'], env).out);
+    expect(done.status).toBe('completed');
+    expect(done.epochs.map((x: { epoch: number }) => x.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 });
 
