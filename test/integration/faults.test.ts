@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -322,6 +323,67 @@ describe('item 8: the data folder deleted mid-run', () => {
       if (!r.ok) expect(r.error.message).toMatch(/vitlab\.db was deleted/);
     }
     await e.close();
+  });
+
+  it('under a real `vitlab serve`: the run is not reported completed, serve stays up and answers every request with the reason', async () => {
+    const dir = freshDir();
+    const staticDir = path.join(dir, 'static');
+    fs.mkdirSync(staticDir);
+    fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>ViT Lab</title>');
+    const dataDir = path.join(dir, 'data');
+    const dbPath = path.join(dataDir, 'vitlab.db');
+    const serve = spawn(process.execPath, [path.join(root, 'bin/vitlab.js'), 'serve', '--db', dbPath, '--static', staticDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, VITLAB_HOME: tmp, VITLAB_HEARTBEAT_MS: String(HEARTBEAT_MS) },
+    });
+    children.push(serve);
+    let err = '';
+    serve.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const address = await new Promise<URL>((resolve, reject) => {
+      let out = '';
+      serve.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /(http:\/\/\S+)/.exec(out);
+        if (m) resolve(new URL(m[1]));
+      });
+      serve.on('exit', (code) => reject(new Error(`serve exited (${code}): ${err}`)));
+    });
+    const token = address.searchParams.get('token')!;
+    const call = (name: string, input: unknown) =>
+      new Promise<{ ok: boolean; result?: { id: string }; error?: { message: string } }>((resolve, reject) => {
+        const req = http.request(
+          { host: address.hostname, port: address.port, path: `/api/${name}`, method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } },
+          (res) => {
+            let body = '';
+            res.on('data', (c) => (body += c));
+            res.on('end', () => resolve(JSON.parse(body)));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify(input));
+      });
+    try {
+      const started = await call('runs/start', { config: { epochs: 30, limitTrain: 1000, limitTest: 200 }, preset: 'tiny' });
+      expect(started.ok).toBe(true);
+      const id = started.result!.id;
+      await until('a stored epoch', () => (onlyRun(dbPath)?.epochsDone ?? 0) >= 1);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      await until('serve to notice', () => /was deleted/.test(err), 10_000);
+      for (const [name, input] of [
+        ['runs/list', {}],
+        ['runs/get', { id }],
+        ['runs/start', { config: {}, preset: 'tiny' }],
+      ] as const) {
+        const r = await call(name, input);
+        expect(r.ok, name).toBe(false);
+        expect(r.error!.message).toMatch(/vitlab\.db was deleted/);
+      }
+      expect(serve.exitCode).toBeNull();
+      expect(STACK.test(err)).toBe(false);
+    } finally {
+      serve.kill('SIGTERM');
+      await new Promise((r) => serve.once('exit', r));
+    }
   });
 
   it('the file replaced by another one: refused the same way', async () => {
