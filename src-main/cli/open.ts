@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { openEngine, type Engine } from '../app/engine.js';
 import { defaultDbPath, openDatabase, type DB } from '../store/db.js';
 import { describeStoreFailure } from '../store/errors.js';
 import { RunStore } from '../store/runs.js';
@@ -24,5 +25,20 @@ export async function withReadStore<T>(dbFlag: string | undefined, fn: (store: R
     throw describeStoreFailure(e, dbPath);
   } finally {
     db.close();
+  }
+}
+
+/**
+ * The database and a supervisor for a command that writes (rm, resume, sweep, queue): SQLite's own
+ * failures while it runs come out naming the file; the engine is closed whatever happens.
+ */
+export async function withEngine<T>(opts: Parameters<typeof openEngine>[0], fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = openEngine(opts);
+  try {
+    return await fn(engine);
+  } catch (e) {
+    throw describeStoreFailure(e, engine.dbPath);
+  } finally {
+    await engine.close();
   }
 }

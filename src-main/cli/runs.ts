@@ -1,4 +1,3 @@
-import { openEngine } from '../app/engine.js';
 import { compact, pct } from '../report/format.js';
 import { evalResultOf, resultBlock } from '../report/result-block.js';
 import { parseGridValues, planSweep, sweepRunName, type SweepGrid } from '../runs/sweep.js';
@@ -8,7 +7,7 @@ import { computeCost } from '../vit/cost.js';
 import { modelSummary } from '../vit/summary.js';
 import { CONFIG_FLAGS, configFromFlags, numberFlag, parseFlags, UsageError } from './args.js';
 import { costText, describeModel } from './cost.js';
-import { withReadStore } from './open.js';
+import { withEngine, withReadStore } from './open.js';
 import { textTable } from './table.js';
 import { DB_FLAGS } from './train.js';
 import { watchRuns } from './watch.js';
@@ -124,8 +123,7 @@ export async function runRm(argv: string[], print: (s: string) => void): Promise
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('give at least one run id');
-  const engine = openEngine({ dbPath: values.db as string | undefined, create: false });
-  try {
+  return withEngine({ dbPath: values.db as string | undefined, create: false }, async (engine) => {
     for (const id of positionals) {
       const s = engine.store.getStatus(id);
       if (!s) throw new Error(`run ${id} does not exist`);
@@ -134,9 +132,7 @@ export async function runRm(argv: string[], print: (s: string) => void): Promise
     const deleted = await engine.supervisor.delete(positionals);
     print(`deleted ${deleted.join(', ')}`);
     return 0;
-  } finally {
-    await engine.close();
-  }
+  });
 }
 
 export const RESUME_USAGE = `vitlab resume ID [--db PATH] [--data DIR]
@@ -149,8 +145,7 @@ export async function runResume(argv: string[], print: (s: string) => void): Pro
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('give exactly one run id');
-  const engine = openEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false, create: false });
-  try {
+  return withEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false, create: false }, async (engine) => {
     engine.supervisor.start();
     const id = positionals[0];
     const before = engine.store.get(id);
@@ -161,9 +156,7 @@ export async function runResume(argv: string[], print: (s: string) => void): Pro
     const result = evalResultOf(run);
     if (status === 'completed' && result) print(`\nTraining result:\n\n${resultBlock(result)}`);
     return status === 'completed' ? 0 : 1;
-  } finally {
-    await engine.close();
-  }
+  });
 }
 
 export const SWEEP_USAGE = `vitlab sweep [--preset NAME] [--FIELD v1,v2,...]... [--name NAME] [--queue-only] [--db PATH] [--data DIR] [--json]
@@ -191,8 +184,7 @@ export async function runSweep(argv: string[], print: (s: string) => void): Prom
   const plan = planSweep(base, grid);
   for (const s of plan.skipped) process.stderr.write(`skipped ${sweepRunName(s.values)}: ${s.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}\n`);
   if (plan.runs.length === 0) throw new Error('sweep: no valid combination to run');
-  const engine = openEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false });
-  try {
+  return withEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false }, async (engine) => {
     const sweepId = engine.store.createSweep({ name: (values.name as string | undefined) ?? `sweep ${new Date().toISOString().slice(0, 16)}`, grid, base });
     const ids = plan.runs.map((r) => engine.supervisor.enqueue(r.config, { name: sweepRunName(r.values), sweepId }));
     process.stderr.write(
@@ -207,9 +199,7 @@ export async function runSweep(argv: string[], print: (s: string) => void): Prom
     const done = [...statuses.values()].filter((s) => s === 'completed').length;
     print(values.json ? JSON.stringify({ sweepId, runIds: ids, statuses: Object.fromEntries(statuses) }, null, 2) : `sweep ${sweepId}: ${done}/${ids.length} runs completed`);
     return done === ids.length ? 0 : 1;
-  } finally {
-    await engine.close();
-  }
+  });
 }
 
 export const QUEUE_USAGE = `vitlab queue [--db PATH] [--data DIR] [--concurrency N]
@@ -221,12 +211,8 @@ export async function runQueue(argv: string[], print: (s: string) => void): Prom
     print(QUEUE_USAGE);
     return 0;
   }
-  const engine = openEngine({
-    dbPath: values.db as string | undefined,
-    dataDir: values.data as string | undefined,
-    concurrency: numberFlag('concurrency', values.concurrency as string | undefined) ?? 1,
-  });
-  try {
+  const concurrency = numberFlag('concurrency', values.concurrency as string | undefined) ?? 1;
+  return withEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, concurrency }, async (engine) => {
     const ids = engine.store.listQueued().map((r) => r.id);
     if (ids.length === 0) {
       print('the queue is empty');
@@ -238,7 +224,5 @@ export async function runQueue(argv: string[], print: (s: string) => void): Prom
     const done = [...statuses.values()].filter((s) => s === 'completed').length;
     print(`${done}/${ids.length} runs completed`);
     return done === ids.length ? 0 : 1;
-  } finally {
-    await engine.close();
-  }
+  });
 }

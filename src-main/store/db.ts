@@ -251,7 +251,7 @@ export function openDatabase(path: string = defaultDbPath(), options: OpenOption
     probe(file, latest, options.nativeBinding, (state) => {
       if (state.recorded < latest) {
         throw new DatabaseRefusedError(
-          `${file} has schema ${state.recorded} and this app needs ${latest}; open it once without read-only to upgrade it`,
+          `${file} has schema ${state.recorded} and this app needs ${latest}; a command that writes (vitlab train, queue or serve) upgrades it; nothing was changed`,
           'older-schema',
           file,
         );

@@ -13,6 +13,7 @@ import { openDatabase } from '../../src-main/store/db.js';
 import { RunStore } from '../../src-main/store/runs.js';
 import type { RunStatus } from '../../src-main/store/types.js';
 import { resolveConfig } from '../../src-main/vit/config.js';
+import { sleep, until } from '../fixtures/wait.js';
 
 /**
  * The store and the supervisor under faults, with real processes, real SQLite files and real
@@ -42,17 +43,6 @@ function smallDisk(sizeKiB: number): { dir: string } | { skip: string } {
 
 let counter = 0;
 const freshDir = () => fs.mkdtempSync(path.join(tmp, `case-${++counter}-`));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, f: () => T | undefined | null | false, timeoutMs = 120_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** Many short epochs, so that a fault lands mid-run. */
 const long = resolveConfig({ epochs: 30, limitTrain: 1000, limitTest: 200 }, 'tiny');
@@ -134,6 +124,14 @@ function onlyRun(dbPath: string): { id: string; epochsDone: number } | null {
   }
 }
 
+/** Waits until the only run in the database has `n` epochs stored; returns its id. */
+function epochsStored(dbPath: string, n: number): Promise<string> {
+  return until(`${n} stored epoch(s)`, () => {
+    const r = onlyRun(dbPath);
+    return r && r.epochsDone >= n ? r.id : null;
+  });
+}
+
 /** A stack trace in a process's output: what a user must never see for a fault of the environment. */
 const STACK = /^\s+at .+[:(]\d+/m;
 
@@ -149,7 +147,7 @@ describe('item 7: a failed database write never takes the process down', () => {
     const dir = freshDir();
     const dbPath = path.join(dir, 'locked.db');
     const train = startTrain(dbPath, ['--epochs', '4']);
-    await until('a stored epoch', () => (onlyRun(dbPath)?.epochsDone ?? 0) >= 1);
+    await epochsStored(dbPath, 1);
     // 8 s: longer than the 5 s busy timeout, so every write in that time fails at least once.
     const lock = await holdWriteLock(dbPath, 8000);
     const r = await train.exited;
@@ -260,10 +258,7 @@ describe('item 7: the disk really full, under a real `vitlab train`', () => {
     const dir = (disk as { dir: string }).dir;
     const dbPath = path.join(dir, 'vitlab.db');
     const train = startTrain(dbPath, ['--epochs', '8'], env);
-    const { id } = await until('two stored epochs', () => {
-      const r = onlyRun(dbPath);
-      return r && r.epochsDone >= 2 ? r : null;
-    });
+    const id = await epochsStored(dbPath, 2);
     // Fill every byte left.
     const filler = path.join(dir, 'filler');
     const fd = fs.openSync(filler, 'w');
@@ -366,7 +361,7 @@ describe('item 8: the data folder deleted mid-run', () => {
       const started = await call('runs/start', { config: { epochs: 30, limitTrain: 1000, limitTest: 200 }, preset: 'tiny' });
       expect(started.ok).toBe(true);
       const id = started.result!.id;
-      await until('a stored epoch', () => (onlyRun(dbPath)?.epochsDone ?? 0) >= 1);
+      await epochsStored(dbPath, 1);
       fs.rmSync(dataDir, { recursive: true, force: true });
       await until('serve to notice', () => /was deleted/.test(err), 10_000);
       for (const [name, input] of [
@@ -401,16 +396,18 @@ describe('item 8: the data folder deleted mid-run', () => {
 describe('item 9: every reader applies the heartbeat rule; read-only commands only read', () => {
   const env = { VITLAB_HEARTBEAT_MS: String(HEARTBEAT_MS) };
 
-  it('after `vitlab train` is killed, ls/show show the run interrupted within the grace, without writing; rm and resume work on it', async () => {
-    const dir = freshDir();
-    const dbPath = path.join(dir, 'killed.db');
-    const train = startTrain(dbPath, ['--epochs', '5', '--json'], env);
-    const { id } = await until('two stored epochs', () => {
-      const r = onlyRun(dbPath);
-      return r && r.epochsDone >= 2 ? r : null;
-    });
+  /** `vitlab train` killed with SIGKILL once `minEpochs` are stored: its run is left `running`. */
+  async function killedTrain(epochs: number, minEpochs: number): Promise<{ dbPath: string; id: string }> {
+    const dbPath = path.join(freshDir(), 'killed.db');
+    const train = startTrain(dbPath, ['--epochs', String(epochs), '--json'], env);
+    const id = await epochsStored(dbPath, minEpochs);
     train.child.kill('SIGKILL');
     await train.exited;
+    return { dbPath, id };
+  }
+
+  it('after `vitlab train` is killed, ls/show show the run interrupted within the grace, without writing; rm and resume work on it', async () => {
+    const { dbPath, id } = await killedTrain(5, 2);
     expect(storedStatus(dbPath, id)).toBe('running');
     await sleep(GRACE_MS + 300);
 
@@ -434,15 +431,7 @@ describe('item 9: every reader applies the heartbeat rule; read-only commands on
   });
 
   it('rm works on a run whose owner died, without a supervisor process in between', async () => {
-    const dir = freshDir();
-    const dbPath = path.join(dir, 'rm.db');
-    const train = startTrain(dbPath, ['--epochs', '20', '--json'], env);
-    const { id } = await until('a stored epoch', () => {
-      const r = onlyRun(dbPath);
-      return r && r.epochsDone >= 1 ? r : null;
-    });
-    train.child.kill('SIGKILL');
-    await train.exited;
+    const { dbPath, id } = await killedTrain(20, 1);
     await sleep(GRACE_MS + 300);
     const rm = vitlab(['rm', id, '--db', dbPath], env);
     expect({ code: rm.code, err: rm.err }).toEqual({ code: 0, err: '' });
