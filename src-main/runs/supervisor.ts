@@ -334,7 +334,8 @@ export class Supervisor {
     try {
       await this.persist(end.write);
       if (a.failure) this.endings.set(id, end.error!);
-      return { status: end.status, error: end.error };
+      // The writes above only move a run still running; another end may have landed first.
+      return { status: this.store.storedStatus(id) ?? end.status, error: end.error };
     } catch (e) {
       // Not even the end can be written: the run stays `running` in the file without a heartbeat,
       // so every reader shows it interrupted within the grace period; this process keeps trying.

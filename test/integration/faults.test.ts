@@ -45,7 +45,7 @@ let counter = 0;
 const freshDir = () => fs.mkdtempSync(path.join(tmp, `case-${++counter}-`));
 
 /** Many short epochs, so that a fault lands mid-run. */
-const long = resolveConfig({ epochs: 30, limitTrain: 1000, limitTest: 200 }, 'tiny');
+const long = resolveConfig({ epochs: 12, limitTrain: 1000, limitTest: 200 }, 'tiny');
 const HEARTBEAT_MS = 200;
 const GRACE_MS = 1500; // 7.5 heartbeats, as liveness() derives it
 
