@@ -249,6 +249,30 @@ describe('item 7: a failed database write never takes the process down', () => {
   });
 });
 
+describe('item 7: no finished epoch lost when resuming after a failed write', () => {
+  it('a checkpoint ahead of the stored epochs (its epoch row never landed) is not resumed from: the run retrains, epochs end 1…N without a gap', async () => {
+    const dir = freshDir();
+    const dbPath = path.join(dir, 'ahead.db');
+    const e = engine(dbPath);
+    e.supervisor.start();
+    const config = { ...long, epochs: 5 };
+    const id = e.supervisor.enqueue(config);
+    const ckpt = path.join(dir, 'ahead-runs', id, 'epoch-0003');
+    await until('epoch 3 stored and checkpointed', () => e.store.get(id).checkpointPath === ckpt);
+    process.kill(e.supervisor.workerPid(id)!, 'SIGKILL');
+    expect(await e.supervisor.waitFor(id)).toBe('interrupted');
+    // What a write failing for good leaves: the worker saved checkpoint 3, the database has no epoch 3.
+    e.store.db.prepare('DELETE FROM epochs WHERE run_id = ? AND epoch >= 3').run(id);
+    e.store.db.prepare('UPDATE runs SET epochs_done = 2 WHERE id = ?').run(id);
+    expect(fs.existsSync(path.join(ckpt, 'optimizer.bin'))).toBe(true);
+
+    e.supervisor.resume(id);
+    expect(await e.supervisor.waitFor(id)).toBe('completed');
+    expect(e.store.get(id).epochs.map((x) => x.epoch)).toEqual([1, 2, 3, 4, 5]);
+    await e.close();
+  });
+});
+
 describe('item 7: the disk really full, under a real `vitlab train`', () => {
   const disk = smallDisk(6144);
   const env = { VITLAB_HEARTBEAT_MS: String(HEARTBEAT_MS) };
