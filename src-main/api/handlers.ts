@@ -137,6 +137,9 @@ export async function dispatch(name: string, input: unknown, ctx: HandlerContext
     return { ok: false, error: { code: 'invalid_input', message: `${n}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues } };
   }
   try {
+    // The database file deleted or replaced under a running app: every request but the info says
+    // so, rather than answering from (and writing into) a file that is gone.
+    if (n !== 'system/info') ctx.supervisor.store.assertFileIntact();
     const handler = handlers[n] as (i: unknown, c: HandlerContext) => unknown;
     return { ok: true, result: (await handler(parsed.data, ctx)) as RequestResult<RequestName> };
   } catch (e) {

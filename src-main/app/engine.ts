@@ -2,6 +2,8 @@ import path from 'node:path';
 import { defaultAppDataDir } from '../data/datasets.js';
 import { Supervisor, type SupervisorOptions } from '../runs/supervisor.js';
 import { defaultDbPath, openDatabase } from '../store/db.js';
+import { describeStoreFailure } from '../store/errors.js';
+import { liveness } from '../store/liveness.js';
 import { RunStore } from '../store/runs.js';
 
 export interface Engine {
@@ -18,14 +20,33 @@ export interface Engine {
  * Opens the database (migrating it), and a supervisor over it: what the CLI, `serve` and the
  * Electron main all need, with no Electron in it.
  */
-export function openEngine(opts: { dbPath?: string; dataDir?: string; appDir?: string; nativeBinding?: string } & Partial<SupervisorOptions> = {}): Engine {
+export function openEngine(
+  opts: {
+    dbPath?: string;
+    dataDir?: string;
+    appDir?: string;
+    nativeBinding?: string;
+    /** False: a missing or empty file is an error naming it, not a new database (rm, resume). */
+    create?: boolean;
+    /** The heartbeat rule's grace period (liveness.ts). */
+    staleMs?: number;
+    /** How long one write waits for another process's lock before failing (default 5000 ms). */
+    busyTimeoutMs?: number;
+  } & Partial<SupervisorOptions> = {},
+): Engine {
   const appDir = opts.appDir ?? defaultAppDataDir();
   const dbPath = path.resolve(opts.dbPath ?? (opts.appDir ? path.join(opts.appDir, 'vitlab.db') : defaultDbPath()));
-  const db = openDatabase(dbPath, { nativeBinding: opts.nativeBinding });
-  const store = new RunStore(db);
+  let db;
+  try {
+    db = openDatabase(dbPath, { nativeBinding: opts.nativeBinding, create: opts.create, busyTimeoutMs: opts.busyTimeoutMs });
+  } catch (e) {
+    throw describeStoreFailure(e, dbPath);
+  }
+  const live = liveness({ heartbeatMs: opts.heartbeatMs, staleMs: opts.staleMs });
+  const store = new RunStore(db, { staleMs: live.staleMs });
   // Checkpoints live beside the database they belong to, so --db keeps a whole experiment together.
   const checkpointRoot = opts.checkpointRoot ?? path.join(path.dirname(dbPath), `${path.basename(dbPath, path.extname(dbPath))}-runs`);
-  const supervisor = new Supervisor(store, { ...opts, checkpointRoot, dataDir: opts.dataDir });
+  const supervisor = new Supervisor(store, { ...opts, heartbeatMs: live.heartbeatMs, checkpointRoot, dataDir: opts.dataDir });
   return {
     store,
     supervisor,

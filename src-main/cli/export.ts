@@ -1,11 +1,8 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { openEngine } from '../app/engine.js';
 import { EXPORT_FORMATS, RUN_STATUSES } from '../api/contract.js';
 import type { RunStatus } from '../store/types.js';
 import { exportReport, type ExportFormat } from '../report/export.js';
-import { defaultDbPath } from '../store/db.js';
 import { parseFlags, UsageError } from './args.js';
+import { withReadStore } from './open.js';
 
 export const EXPORT_USAGE = `vitlab export ID...|--all|--status S[,S]|--search TEXT|--sweep ID [--format md|html|pdf|csv|json] [--out PATH] [--force] [--baseline ID] [--db PATH]
   Exports a report: md/html/pdf of one run is its run report (the seed report's form), of several
@@ -62,25 +59,20 @@ export async function runExport(argv: string[], print: (s: string) => void): Pro
   if (values.force && out === undefined) throw new UsageError('--force only makes sense with --out');
 
   // Exporting reads: a missing database is a mistake to report, not one to create.
-  const dbPath = resolve((values.db as string | undefined) ?? defaultDbPath());
-  if (!existsSync(dbPath)) throw new Error(`export: no database at ${dbPath} (pass --db PATH)`);
-  const engine = openEngine({ dbPath });
-  try {
+  return withReadStore(values.db as string | undefined, async (store) => {
     const ids = filtered
-      ? engine.store
+      ? store
           .list({ status, search: values.search as string | undefined, sweepId: values.sweep as string | undefined, sort: 'createdAt', dir: 'asc', limit: 10_000 })
           .rows.map((r) => r.id)
       : positionals;
-    if (ids.length === 0) throw new Error('export: no run matches the filter');
+    if (ids.length === 0) throw new Error('no run matches the filter');
     const result = await exportReport(
-      engine.store,
+      store,
       { ids, format, baselineId: values.baseline as string | undefined, path: out, force: values.force === true },
       { allowWrite: true },
     );
     if (result.path) print(`wrote ${result.path} (${format}, ${Buffer.byteLength(result.content, result.encoding).toLocaleString('en-US')} bytes)`);
     else print(result.content.replace(/\r?\n$/, ''));
     return 0;
-  } finally {
-    await engine.close();
-  }
+  });
 }

@@ -1,4 +1,3 @@
-import { openEngine } from '../app/engine.js';
 import { validateRun } from '../runs/admission.js';
 import { compact, pct } from '../report/format.js';
 import { evalResultOf, resultBlock } from '../report/result-block.js';
@@ -9,6 +8,7 @@ import { computeCost } from '../vit/cost.js';
 import { modelSummary } from '../vit/summary.js';
 import { CONFIG_FLAGS, configFromFlags, numberFlag, parseFlags, UsageError } from './args.js';
 import { costText, describeModel } from './cost.js';
+import { withEngine, withReadStore } from './open.js';
 import { textTable } from './table.js';
 import { DB_FLAGS } from './train.js';
 import { watchRuns } from './watch.js';
@@ -17,7 +17,7 @@ import { watchRuns } from './watch.js';
 export const LS_USAGE = `vitlab ls [--db PATH] [--sort FIELD] [--asc] [--status S[,S]] [--search TEXT] [--limit N] [--json]
   Lists stored runs, newest first unless --sort names a field (testAcc, params, macsPerImage, depth, …).`;
 
-export function runLs(argv: string[], print: (s: string) => void): number {
+export async function runLs(argv: string[], print: (s: string) => void): Promise<number> {
   const { values } = parseFlags(
     argv,
     { ...DB_FLAGS, sort: { type: 'string' }, asc: { type: 'boolean' }, status: { type: 'string' }, search: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
@@ -29,9 +29,8 @@ export function runLs(argv: string[], print: (s: string) => void): number {
   }
   const status = (values.status as string | undefined)?.split(',').map((s) => s.trim());
   for (const s of status ?? []) if (!RUN_STATUSES.includes(s as RunStatus)) throw new UsageError(`--status: "${s}" is not one of ${RUN_STATUSES.join(', ')}`);
-  const engine = openEngine({ dbPath: values.db as string | undefined });
-  try {
-    const result = engine.store.list({
+  return withReadStore(values.db as string | undefined, (store, dbPath) => {
+    const result = store.list({
       status: status as RunStatus[] | undefined,
       search: values.search as string | undefined,
       sort: ((values.sort as string | undefined) ?? 'createdAt') as SortField,
@@ -43,7 +42,7 @@ export function runLs(argv: string[], print: (s: string) => void): number {
       return 0;
     }
     if (result.rows.length === 0) {
-      print(`no runs in ${engine.dbPath}`);
+      print(`no runs in ${dbPath}`);
       return 0;
     }
     print(
@@ -68,24 +67,21 @@ export function runLs(argv: string[], print: (s: string) => void): number {
     );
     if (result.total > result.rows.length) print(`(${result.rows.length} of ${result.total} shown)`);
     return 0;
-  } finally {
-    void engine.close();
-  }
+  });
 }
 
 export const SHOW_USAGE = `vitlab show ID [--db PATH] [--json]
   Everything stored about a run: config, environment, per-epoch metrics, result block, cost.`;
 
-export function runShow(argv: string[], print: (s: string) => void): number {
+export async function runShow(argv: string[], print: (s: string) => void): Promise<number> {
   const { values, positionals } = parseFlags(argv, { ...DB_FLAGS, json: { type: 'boolean' } }, { positionals: true, configFlags: false });
   if (values.help) {
     print(SHOW_USAGE);
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('give exactly one run id');
-  const engine = openEngine({ dbPath: values.db as string | undefined });
-  try {
-    const run = engine.store.get(positionals[0]);
+  return withReadStore(values.db as string | undefined, (store) => {
+    const run = store.get(positionals[0]);
     if (values.json) {
       print(JSON.stringify(run, null, 2));
       return 0;
@@ -115,9 +111,7 @@ export function runShow(argv: string[], print: (s: string) => void): number {
     out.push('', 'Model:', '', modelSummary(run.config), '', costText(run.config, run.cost ?? computeCost(run.config, run.config.batch)));
     print(out.join('\n'));
     return 0;
-  } finally {
-    void engine.close();
-  }
+  });
 }
 
 export const RM_USAGE = `vitlab rm ID... [--db PATH]
@@ -130,8 +124,7 @@ export async function runRm(argv: string[], print: (s: string) => void): Promise
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('give at least one run id');
-  const engine = openEngine({ dbPath: values.db as string | undefined });
-  try {
+  return withEngine({ dbPath: values.db as string | undefined, create: false }, async (engine) => {
     for (const id of positionals) {
       const s = engine.store.getStatus(id);
       if (!s) throw new Error(`run ${id} does not exist`);
@@ -140,9 +133,7 @@ export async function runRm(argv: string[], print: (s: string) => void): Promise
     const deleted = await engine.supervisor.delete(positionals);
     print(`deleted ${deleted.join(', ')}`);
     return 0;
-  } finally {
-    await engine.close();
-  }
+  });
 }
 
 export const RESUME_USAGE = `vitlab resume ID [--db PATH] [--data DIR]
@@ -155,8 +146,7 @@ export async function runResume(argv: string[], print: (s: string) => void): Pro
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('give exactly one run id');
-  const engine = openEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false });
-  try {
+  return withEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false, create: false }, async (engine) => {
     engine.supervisor.start();
     const id = positionals[0];
     const before = engine.store.get(id);
@@ -167,9 +157,7 @@ export async function runResume(argv: string[], print: (s: string) => void): Pro
     const result = evalResultOf(run);
     if (status === 'completed' && result) print(`\nTraining result:\n\n${resultBlock(result)}`);
     return status === 'completed' ? 0 : 1;
-  } finally {
-    await engine.close();
-  }
+  });
 }
 
 export const SWEEP_USAGE = `vitlab sweep [--preset NAME] [--FIELD v1,v2,...]... [--name NAME] [--queue-only] [--db PATH] [--data DIR] [--json]
@@ -197,8 +185,7 @@ export async function runSweep(argv: string[], print: (s: string) => void): Prom
   const plan = planSweep(base, grid, { validate: (c) => validateRun(c, { dataDir: values.data as string | undefined }) });
   for (const s of plan.skipped) process.stderr.write(`skipped ${sweepRunName(s.values)}: ${s.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}\n`);
   if (plan.runs.length === 0) throw new Error('sweep: no valid combination to run');
-  const engine = openEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false });
-  try {
+  return withEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false }, async (engine) => {
     const sweepId = engine.store.createSweep({ name: (values.name as string | undefined) ?? `sweep ${new Date().toISOString().slice(0, 16)}`, grid, base });
     const ids = plan.runs.map((r) => engine.supervisor.enqueue(r.config, { name: sweepRunName(r.values), sweepId }));
     process.stderr.write(
@@ -213,9 +200,7 @@ export async function runSweep(argv: string[], print: (s: string) => void): Prom
     const done = [...statuses.values()].filter((s) => s === 'completed').length;
     print(values.json ? JSON.stringify({ sweepId, runIds: ids, statuses: Object.fromEntries(statuses) }, null, 2) : `sweep ${sweepId}: ${done}/${ids.length} runs completed`);
     return done === ids.length ? 0 : 1;
-  } finally {
-    await engine.close();
-  }
+  });
 }
 
 export const QUEUE_USAGE = `vitlab queue [--db PATH] [--data DIR] [--concurrency N]
@@ -227,12 +212,8 @@ export async function runQueue(argv: string[], print: (s: string) => void): Prom
     print(QUEUE_USAGE);
     return 0;
   }
-  const engine = openEngine({
-    dbPath: values.db as string | undefined,
-    dataDir: values.data as string | undefined,
-    concurrency: numberFlag('concurrency', values.concurrency as string | undefined) ?? 1,
-  });
-  try {
+  const concurrency = numberFlag('concurrency', values.concurrency as string | undefined) ?? 1;
+  return withEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, concurrency }, async (engine) => {
     const ids = engine.store.listQueued().map((r) => r.id);
     if (ids.length === 0) {
       print('the queue is empty');
@@ -244,7 +225,5 @@ export async function runQueue(argv: string[], print: (s: string) => void): Prom
     const done = [...statuses.values()].filter((s) => s === 'completed').length;
     print(`${done}/${ids.length} runs completed`);
     return done === ids.length ? 0 : 1;
-  } finally {
-    await engine.close();
-  }
+  });
 }

@@ -46,7 +46,8 @@ export async function runTrain(argv: string[], print: (s: string) => void): Prom
     } else if (status === 'cancelled') {
       log(`cancelled after ${run.epochsDone} finished epoch(s); \`vitlab resume ${id}\` continues from the last checkpoint`);
     } else {
-      console.error(`training failed: ${run.error ?? status}`);
+      // When the store itself failed, the database may not hold the reason: the supervisor does.
+      console.error(`training failed: ${engine.supervisor.endError(id) ?? run.error ?? status}`);
     }
     return status === 'completed' ? 0 : status === 'cancelled' ? 130 : 1;
   } finally {

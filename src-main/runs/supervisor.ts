@@ -5,8 +5,9 @@ import type { ApiEvent } from '../api/contract.js';
 import { startWorker, type WorkerHandle } from '../train/launch.js';
 import { latestResumableCheckpoint } from '../train/checkpoint.js';
 import type { FromWorker } from '../train/messages.js';
+import { describeStoreFailure, isBusy, StoreError } from '../store/errors.js';
 import type { RunStore } from '../store/runs.js';
-import type { RunStatus } from '../store/types.js';
+import type { FinalStatus, RunStatus } from '../store/types.js';
 import type { RunConfig } from '../vit/config.js';
 import { admitRun, type AdmissionContext } from './admission.js';
 
@@ -16,9 +17,16 @@ export interface SupervisorOptions {
   /** How many runs train at once (each worker uses both cores; one is the sane default). */
   concurrency?: number;
   dataDir?: string;
+  /** How often this process writes the heartbeat of its running runs (the grace is the store's). */
   heartbeatMs?: number;
-  /** A running run whose heartbeat is older than this belongs to a dead process. */
-  staleMs?: number;
+  /**
+   * How long a write of a worker's message keeps being retried while another process holds the
+   * write lock (each try itself waits the connection's busy timeout). Default: the grace period,
+   * after which every other process counts the run as dead anyway.
+   */
+  writeRetryMs?: number;
+  /** Where problems that no request is waiting for go (a run stopped because a write failed). Default stderr. */
+  warn?: (message: string) => void;
   /** Take runs from the shared queue (the app), or only those started through this supervisor (the CLI). */
   drainQueue?: boolean;
   /** Progress events per run per second at most (the UI needs a few, the worker sends more). */
@@ -31,6 +39,27 @@ interface Active {
   handle: WorkerHandle;
   cancelRequested: boolean;
   lastProgressEmit: number;
+  /** The run's writes, one after another in the order its worker sent the messages. */
+  writes: Promise<void>;
+  /** Set when a write for this run failed for good: why the supervisor stopped it. */
+  failure?: string;
+  /** Settles once the run's end is handled (stored or known unstorable, waiters told). */
+  ended: Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The checkpoint a resumed run continues from: the newest one whose epoch the database holds. A
+ * checkpoint ahead of the stored epochs (the worker saved it but storing its epoch failed) would
+ * skip epochs the database never got, so it is removed and those epochs are trained again.
+ */
+function resumePoint(root: string, storedEpochs: number): { dir: string; epoch: number } | null {
+  for (;;) {
+    const c = latestResumableCheckpoint(root);
+    if (!c || c.epoch <= storedEpochs) return c;
+    fs.rmSync(c.dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -44,11 +73,18 @@ export class Supervisor {
   private readonly listeners = new Set<Listener>();
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly waiters = new Map<string, ((s: RunStatus) => void)[]>();
+  /** Runs this process ended whose final status could not be written yet (retried every heartbeat). */
+  private readonly unsettled = new Map<string, string>();
+  /** Why the last run ended that ended in this process with an error of ours (the store failed). */
+  private readonly endings = new Map<string, string>();
+  /** Set for good once the database file is no longer the one opened: nothing more is written. */
+  private gone: StoreError | null = null;
+  private lastWarning = '';
   private closed = false;
   private started = false;
   readonly concurrency: number;
   private readonly heartbeatMs: number;
-  private readonly staleMs: number;
+  private readonly writeRetryMs: number;
 
   constructor(
     readonly store: RunStore,
@@ -56,13 +92,69 @@ export class Supervisor {
   ) {
     this.concurrency = Math.max(1, opts.concurrency ?? 1);
     this.heartbeatMs = opts.heartbeatMs ?? 2000;
-    this.staleMs = opts.staleMs ?? Math.max(15_000, 5 * this.heartbeatMs);
+    this.writeRetryMs = opts.writeRetryMs ?? store.staleMs;
+  }
+
+  private get dbPath(): string {
+    return this.store.file?.path ?? this.store.db.name;
+  }
+
+  private warn(message: string): void {
+    if (message === this.lastWarning) return;
+    this.lastWarning = message;
+    (this.opts.warn ?? ((m: string) => process.stderr.write(`vitlab: ${m}\n`)))(message);
+  }
+
+  /** A store call made for a request: its SQLite failure becomes an error naming the file. */
+  private request<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw describeStoreFailure(e, this.dbPath);
+    }
+  }
+
+  /**
+   * One try of a background write (a heartbeat, recovery). Returns the failure, null on success;
+   * a lock held by another process is not a failure here: the next heartbeat tries again.
+   */
+  private attempt(fn: () => void): Error | null {
+    try {
+      fn();
+      return null;
+    } catch (e) {
+      if (isBusy(e)) return null;
+      return describeStoreFailure(e, this.dbPath) as Error;
+    }
+  }
+
+  /**
+   * A write of a worker's message: retried while another process holds the lock, for at most
+   * `writeRetryMs`, without blocking the event loop between tries; throws the failure (naming the
+   * file) when it cannot be done.
+   */
+  private async persist(write: () => void): Promise<void> {
+    const deadline = Date.now() + this.writeRetryMs;
+    for (let delay = 50; ; delay = Math.min(2 * delay, 1000)) {
+      try {
+        this.store.assertFileIntact();
+        write();
+        return;
+      } catch (e) {
+        if (!isBusy(e) || Date.now() + delay > deadline) throw describeStoreFailure(e, this.dbPath);
+      }
+      await sleep(delay);
+    }
   }
 
   /** Recovers what a previous process left behind, then starts the queue and the heartbeat. */
   start(): { interrupted: string[] } {
     this.started = true;
-    const interrupted = this.recoverStale();
+    let interrupted: string[] = [];
+    const failed = this.attempt(() => {
+      interrupted = this.recoverStale();
+    });
+    if (failed) this.warn(`could not mark runs of dead processes interrupted: ${failed.message}`);
     this.heartbeatTimer = setInterval(() => this.tick(), this.heartbeatMs);
     this.heartbeatTimer.unref();
     this.pump();
@@ -89,30 +181,78 @@ export class Supervisor {
     this.emit({ type: 'runs/changed', reason });
   }
 
-  /** Runs marked running whose heartbeat has gone stale: their process is gone. */
+  /** Runs stored as running whose heartbeat has gone stale (liveness.ts): their process is gone. */
   private recoverStale(): string[] {
-    const now = Date.now();
-    const stale = this.store
-      .listRunning()
-      .filter((r) => !this.active.has(r.id) && now - Date.parse(r.heartbeatAt ?? r.startedAt ?? r.createdAt) > this.staleMs)
-      .map((r) => r.id);
-    if (stale.length) {
-      this.store.markInterrupted(stale, 'the process running it stopped (app closed or crashed); resume it to continue from its last checkpoint');
-      for (const id of stale) this.emit({ type: 'run/status', runId: id, status: 'interrupted' });
-    }
-    return stale;
+    const stale = this.store.listStale().filter((id) => !this.active.has(id) && !this.unsettled.has(id));
+    const changed = stale.length ? this.store.settleStale(stale) : [];
+    for (const id of changed) this.emit({ type: 'run/status', runId: id, status: 'interrupted' });
+    return changed;
   }
 
   private tick(): void {
-    for (const id of this.active.keys()) this.store.heartbeat(id);
-    this.recoverStale();
+    if (this.closed) return;
+    const gone = this.store.file?.check();
+    if (gone) return this.storeGone(gone);
+    for (const [id, a] of this.active) {
+      if (a.failure) continue;
+      const failed = this.attempt(() => this.store.heartbeat(id));
+      if (failed) this.failRun(id, a, `could not write its heartbeat: ${failed.message}`);
+    }
+    this.settleUnsettled();
+    const failed = this.attempt(() => void this.recoverStale());
+    if (failed) this.warn(`could not mark runs of dead processes interrupted: ${failed.message}`);
     // A run awaited here may have been taken and finished by another process on the same
     // database (the app draining a queue the CLI filled): its status tells.
-    for (const id of this.waiters.keys()) {
-      const s = this.store.getStatus(id);
-      if (!this.active.has(id) && s && s !== 'queued' && s !== 'running') this.resolveWaiters(id, s);
+    try {
+      for (const id of this.waiters.keys()) {
+        const s = this.store.getStatus(id);
+        if (!this.active.has(id) && s && s !== 'queued' && s !== 'running') this.resolveWaiters(id, s);
+      }
+    } catch (e) {
+      if (!isBusy(e)) this.warn((describeStoreFailure(e, this.dbPath) as Error).message);
     }
     this.pump();
+  }
+
+  /** Final statuses this process could not write when its runs ended: tried again each heartbeat. */
+  private settleUnsettled(): void {
+    for (const [id, reason] of this.unsettled) {
+      const failed = this.attempt(() => {
+        this.store.markInterrupted([id], reason);
+        this.unsettled.delete(id);
+      });
+      if (failed) this.warn(`run ${id}: still cannot write that it was interrupted: ${failed.message}`);
+    }
+  }
+
+  /**
+   * The database file was deleted or replaced: every running run is stopped (its worker killed;
+   * its checkpoints stay on disk), every waiter learns it, and nothing more is written or started.
+   */
+  private storeGone(problem: StoreError): void {
+    if (this.gone) return;
+    this.gone = problem;
+    this.warn(problem.message);
+    for (const [id, a] of this.active) this.failRun(id, a, problem.message);
+    for (const id of [...this.waiters.keys()]) {
+      if (this.active.has(id)) continue;
+      this.endings.set(id, problem.message);
+      this.emit({ type: 'run/status', runId: id, status: 'interrupted', error: problem.message });
+      this.resolveWaiters(id, 'interrupted');
+    }
+  }
+
+  /** Stops a run whose store writes fail: its worker is killed; the done handler records why. */
+  private failRun(id: string, a: Active, reason: string): void {
+    if (a.failure) return;
+    a.failure = reason;
+    this.warn(`run ${id}: ${reason}; stopping it`);
+    a.handle.kill();
+  }
+
+  /** Why a run ended in this process because the store failed (the database may not hold it). */
+  endError(id: string): string | undefined {
+    return this.endings.get(id);
   }
 
   /** What admission checks (runs/admission.ts) depend on here: the worker's data folder. */
@@ -122,7 +262,8 @@ export class Supervisor {
 
   /** Queues a new run; returns its id. Refuses (ConfigError) what admission refuses, before writing. */
   enqueue(config: RunConfig, meta: { name?: string; tags?: string[]; notes?: string; sweepId?: string } = {}): string {
-    const id = this.store.createRun({ config: admitRun(config, this.admission), ...meta });
+    const admitted = admitRun(config, this.admission);
+    const id = this.request(() => this.store.createRun({ config: admitted, ...meta }));
     this.own.add(id);
     this.emit({ type: 'runs/changed', reason: 'created' });
     this.emit({ type: 'run/status', runId: id, status: 'queued' });
@@ -132,12 +273,18 @@ export class Supervisor {
 
   /** Starts queued runs while there is room. */
   pump(): void {
-    if (this.closed || !this.started) return;
-    while (this.active.size < this.concurrency) {
-      const next = this.store.listQueued().find((r) => (this.opts.drainQueue ?? true) || this.own.has(r.id));
-      if (!next) return;
-      if (!this.store.claim(next.id)) continue; // another process took it
-      this.launch(next.id);
+    if (this.closed || !this.started || this.gone) return;
+    try {
+      while (this.active.size < this.concurrency) {
+        const next = this.store.listQueued().find((r) => (this.opts.drainQueue ?? true) || this.own.has(r.id));
+        if (!next) return;
+        this.store.assertFileIntact();
+        if (!this.store.claim(next.id)) continue; // another process took it
+        this.launch(next.id);
+      }
+    } catch (e) {
+      // Locked: the next heartbeat pumps again. Anything else leaves the queue as it is, said once.
+      if (!isBusy(e)) this.warn(`cannot start queued runs: ${(describeStoreFailure(e, this.dbPath) as Error).message}`);
     }
   }
 
@@ -145,72 +292,124 @@ export class Supervisor {
     const detail = this.store.get(id);
     const checkpointDir = path.join(this.opts.checkpointRoot, id);
     // Runs with stored epochs were requeued by resume(): continue from the newest checkpoint.
-    const resumeFrom = detail.epochsDone > 0 ? latestResumableCheckpoint(checkpointDir)?.dir : undefined;
+    const resumeFrom = detail.epochsDone > 0 ? resumePoint(checkpointDir, detail.epochsDone)?.dir : undefined;
     const handle = startWorker({ type: 'start', runId: id, config: detail.config, checkpointDir, dataDir: this.opts.dataDir, resumeFrom }, (m) =>
       this.onMessage(id, m),
     );
-    this.active.set(id, { handle, cancelRequested: false, lastProgressEmit: 0 });
+    const a: Active = { handle, cancelRequested: false, lastProgressEmit: 0, writes: Promise.resolve(), ended: Promise.resolve() };
+    this.active.set(id, a);
     this.emit({ type: 'run/status', runId: id, status: 'running' });
-    void handle.done.then((o) => {
-      const a = this.active.get(id);
+    a.ended = handle.done.then(async (o) => {
+      // Every message the worker sent is stored (or known to have failed) before the end is.
+      await a.writes;
+      // Still active while its end is written: no one here takes it for a dead process's run.
+      const { status, error } = await this.settleEnd(id, a, o);
       this.active.delete(id);
-      const current = this.store.getStatus(id);
-      // The worker's own final message usually settled the status; an exit without one is a crash.
-      if (current === 'running') {
-        if (o.signal && !a?.cancelRequested) {
-          // Killed from outside (OOM killer, kill -9): not the config's fault, and its finished
-          // epochs and last checkpoint are intact, so it can be resumed.
-          this.store.markInterrupted([id], `${o.error ?? 'worker killed'}; resume it to continue from its last checkpoint`);
-        } else {
-          const status: RunStatus = o.status === 'completed' ? 'completed' : o.status === 'cancelled' || a?.cancelRequested ? 'cancelled' : 'failed';
-          this.store.finish(id, status, status === 'failed' ? (o.error ?? 'worker failed') : undefined);
-        }
-      }
-      const final = this.store.getStatus(id);
-      if (final) {
-        this.emit({ type: 'run/status', runId: id, status: final, error: o.error });
-        this.resolveWaiters(id, final);
+      if (status) {
+        this.emit({ type: 'run/status', runId: id, status, error });
+        this.resolveWaiters(id, status);
       }
       this.pump();
-    });
+    }).catch((e: unknown) => this.warn(`run ${id}: ${e instanceof Error ? e.message : String(e)}`));
   }
 
-  private onMessage(id: string, m: FromWorker): void {
+  /** Writes how a run ended unless its worker's last message did; never throws. */
+  private async settleEnd(id: string, a: Active, o: Awaited<WorkerHandle['done']>): Promise<{ status: RunStatus | undefined; error?: string }> {
+    let end: { status: FinalStatus; error?: string; write: () => void };
+    if (a.failure) {
+      const error = `${a.failure}; the epochs stored before are kept — resume it once the database can be written again`;
+      end = { status: 'interrupted', error, write: () => this.store.markInterrupted([id], error) };
+    } else {
+      let current: RunStatus | undefined;
+      try {
+        current = this.store.storedStatus(id);
+      } catch {
+        current = 'running'; // unreadable now: settle it as if no message had
+      }
+      // The worker's own final message usually settled the status; an exit without one is a crash.
+      if (current !== 'running') return { status: current, error: o.error };
+      if (o.signal && !a.cancelRequested) {
+        // Killed from outside (OOM killer, kill -9): not the config's fault, and its finished
+        // epochs and last checkpoint are intact, so it can be resumed.
+        const error = `${o.error ?? 'worker killed'}; resume it to continue from its last checkpoint`;
+        end = { status: 'interrupted', error, write: () => this.store.markInterrupted([id], error) };
+      } else {
+        const status: FinalStatus = o.status === 'completed' ? 'completed' : o.status === 'cancelled' || a.cancelRequested ? 'cancelled' : 'failed';
+        const error = status === 'failed' ? (o.error ?? 'worker failed') : undefined;
+        end = { status, error: o.error, write: () => this.store.finish(id, status, error) };
+      }
+    }
+    try {
+      await this.persist(end.write);
+      if (a.failure) this.endings.set(id, end.error!);
+      // The writes above only move a run still running; another end may have landed first.
+      return { status: this.store.storedStatus(id) ?? end.status, error: end.error };
+    } catch (e) {
+      // Not even the end can be written: the run stays `running` in the file without a heartbeat,
+      // so every reader shows it interrupted within the grace period; this process keeps trying.
+      const error = a.failure ? end.error! : `could not save how it ended (${end.status}): ${(e as Error).message}`;
+      if (!this.gone) this.unsettled.set(id, error);
+      this.endings.set(id, error);
+      if (!a.failure) this.warn(`run ${id}: ${error}`);
+      return { status: 'interrupted', error };
+    }
+  }
+
+  /** The store write for a worker's message, and what to emit once it is stored. */
+  private writeFor(id: string, m: Exclude<FromWorker, { type: 'progress' }>): { what: string; write: () => void; then?: () => void } {
     const store = this.store;
     switch (m.type) {
       case 'started':
-        store.markStarted(id, m.env);
-        break;
-      case 'progress': {
-        const a = this.active.get(id);
-        const now = Date.now();
-        const gap = 1000 / (this.opts.progressPerSecond ?? 4);
-        if (a && (now - a.lastProgressEmit >= gap || m.progress.batch === m.progress.batches)) {
-          a.lastProgressEmit = now;
-          this.emit({ type: 'run/progress', runId: id, progress: m.progress });
-        }
+        return { what: 'the start of the run', write: () => store.markStarted(id, m.env) };
+      case 'epoch':
+        return {
+          what: `epoch ${m.metrics.epoch}`,
+          write: () => store.addEpoch(id, m.metrics),
+          then: () => this.emit({ type: 'run/epoch', runId: id, metrics: m.metrics }),
+        };
+      case 'checkpoint':
+        return { what: `the checkpoint of epoch ${m.epoch}`, write: () => store.addCheckpoint(id, m.epoch, m.path) };
+      case 'evaluated':
+        return {
+          what: 'the final evaluation',
+          write: () =>
+            store.transaction(() => {
+              store.setResult(id, m.result);
+              store.finish(id, 'completed');
+            }),
+        };
+      case 'cancelled':
+        return { what: 'the cancellation', write: () => store.finish(id, 'cancelled') };
+      case 'failed':
+        return { what: `the failure (${m.error})`, write: () => store.finish(id, 'failed', m.error) };
+    }
+  }
+
+  private onMessage(id: string, m: FromWorker): void {
+    const a = this.active.get(id);
+    if (!a) return;
+    if (m.type === 'progress') {
+      const now = Date.now();
+      const gap = 1000 / (this.opts.progressPerSecond ?? 4);
+      if (now - a.lastProgressEmit >= gap || m.progress.batch === m.progress.batches) {
+        a.lastProgressEmit = now;
+        this.emit({ type: 'run/progress', runId: id, progress: m.progress });
+      }
+      return;
+    }
+    const { what, write, then } = this.writeFor(id, m);
+    // Stored in the order sent, each after the previous one landed; once one fails for good the
+    // run is being stopped and nothing more is written for it.
+    a.writes = a.writes.then(async () => {
+      if (a.failure) return;
+      try {
+        await this.persist(write);
+      } catch (e) {
+        this.failRun(id, a, `could not save ${what}: ${(e as Error).message}`);
         return;
       }
-      case 'epoch':
-        store.addEpoch(id, m.metrics);
-        this.emit({ type: 'run/epoch', runId: id, metrics: m.metrics });
-        break;
-      case 'checkpoint':
-        store.addCheckpoint(id, m.epoch, m.path);
-        break;
-      case 'evaluated':
-        store.transaction(() => {
-          store.setResult(id, m.result);
-          store.finish(id, 'completed');
-        });
-        break;
-      case 'cancelled':
-        store.finish(id, 'cancelled');
-        break;
-      case 'failed':
-        store.finish(id, 'failed', m.error);
-        break;
-    }
+      then?.();
+    });
   }
 
   /** Cancels a queued run at once, a running one after its current batch. */
@@ -221,9 +420,9 @@ export class Supervisor {
       a.handle.cancel();
       return 'running';
     }
-    const status = this.store.getStatus(id);
+    const status = this.request(() => this.store.getStatus(id));
     if (status === 'queued') {
-      this.store.finish(id, 'cancelled');
+      this.request(() => this.store.finish(id, 'cancelled'));
       this.emit({ type: 'run/status', runId: id, status: 'cancelled' });
       this.resolveWaiters(id, 'cancelled');
       return 'cancelled';
@@ -234,17 +433,20 @@ export class Supervisor {
 
   /** Requeues an interrupted, failed or cancelled run; it continues from its last checkpoint. */
   resume(id: string): void {
-    const status = this.store.getStatus(id);
+    const status = this.request(() => this.store.getStatus(id));
     if (!status) throw new NotFound(id);
+    if (this.active.has(id) || this.unsettled.has(id)) throw new Conflict(`run ${id} is still being stopped by this process; try again in a moment`);
     if (status !== 'interrupted' && status !== 'failed' && status !== 'cancelled') {
       throw new Conflict(`run ${id} is ${status}; only interrupted, failed or cancelled runs can be resumed`);
     }
     // The data folder or the machine may have changed since: refuse now rather than fail in the worker.
     admitRun(this.store.get(id).config, this.admission);
     // Epochs after the last checkpoint (a worker killed between storing an epoch and writing its
-    // checkpoint) are dropped: the resumed run trains them again.
-    const keepEpochs = latestResumableCheckpoint(path.join(this.opts.checkpointRoot, id))?.epoch ?? 0;
-    this.store.requeue(id, { keepEpochs });
+    // checkpoint) are dropped: the resumed run trains them again. Without a usable checkpoint the
+    // run trains from the start, over the epochs it has (runs are deterministic for a seed).
+    const stored = this.request(() => this.store.get(id)).epochsDone;
+    const keepEpochs = resumePoint(path.join(this.opts.checkpointRoot, id), stored)?.epoch ?? stored;
+    this.request(() => this.store.requeue(id, { keepEpochs }));
     this.own.add(id);
     this.emit({ type: 'run/status', runId: id, status: 'queued' });
     this.pump();
@@ -258,10 +460,10 @@ export class Supervisor {
       if (a) {
         a.cancelRequested = true;
         a.handle.kill();
-        await a.handle.done;
+        await a.ended;
       }
-      if (!this.store.getStatus(id)) throw new NotFound(id);
-      const { paths } = this.store.delete(id);
+      if (!this.request(() => this.store.getStatus(id))) throw new NotFound(id);
+      const { paths } = this.request(() => this.store.delete(id));
       // Rows first (one transaction), then files: a crash between leaves orphan files, never rows
       // pointing at missing files.
       for (const p of [...paths, path.join(this.opts.checkpointRoot, id)]) fs.rmSync(p, { recursive: true, force: true });
@@ -273,7 +475,9 @@ export class Supervisor {
 
   /** Resolves when the run reaches a final status (completed, failed, cancelled, interrupted). */
   waitFor(id: string): Promise<RunStatus> {
-    const s = this.store.getStatus(id);
+    // A run of this process ends when its done handler says so, whatever its heartbeat looks like
+    // to others meanwhile (it lags while another process holds the lock).
+    const s = this.active.has(id) ? 'running' : this.request(() => this.store.getStatus(id));
     if (s && s !== 'queued' && s !== 'running') return Promise.resolve(s);
     return new Promise((resolve) => {
       const list = this.waiters.get(id) ?? [];
@@ -305,9 +509,11 @@ export class Supervisor {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     const waits = [...this.active.values()].map((a) => {
       if (opts.cancelRunning ?? true) a.handle.cancel();
-      return a.handle.done;
+      return a.ended;
     });
     await Promise.all(waits);
+    // A last try at the ends that could not be written; what still fails, readers show as interrupted.
+    if (!this.gone) this.settleUnsettled();
   }
 }
 

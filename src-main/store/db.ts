@@ -17,6 +17,8 @@ export interface Migration {
 export interface OpenOptions {
   /** Open without writing anything: no WAL switch, no migrations (an outdated schema is refused). */
   readonly?: boolean;
+  /** False: a missing or empty file is refused (naming it) instead of becoming a new database. Default true. */
+  create?: boolean;
   /** Folder of NNNN_name.sql files; default the project's `migrations/`. */
   migrationsDir?: string;
   /** How long a writer waits for another connection's lock. Default 5000 ms. */
@@ -236,14 +238,20 @@ export function openDatabase(path: string = defaultDbPath(), options: OpenOption
   const latest = migrations[migrations.length - 1].version;
   const kind = inspectFile(file);
 
+  if (kind !== 'sqlite' && (options.readonly || options.create === false)) {
+    throw new DatabaseRefusedError(
+      kind === 'missing'
+        ? `no ViT Lab database at ${file} (no such file; check --db or VITLAB_DB)`
+        : `${file} is an empty file (0 bytes), not a ViT Lab database; it was left untouched (\`vitlab train --db ${file}\` would start a new one there)`,
+      'missing-database',
+      file,
+    );
+  }
   if (options.readonly) {
-    if (kind !== 'sqlite') {
-      throw new DatabaseRefusedError(`no ViT Lab database at ${file}`, 'missing-database', file);
-    }
     probe(file, latest, options.nativeBinding, (state) => {
       if (state.recorded < latest) {
         throw new DatabaseRefusedError(
-          `${file} has schema ${state.recorded} and this app needs ${latest}; open it once without read-only to upgrade it`,
+          `${file} has schema ${state.recorded} and this app needs ${latest}; a command that writes (vitlab train, queue or serve) upgrades it; nothing was changed`,
           'older-schema',
           file,
         );

@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 import type { EpochMetrics, EvalResult, RunEnvironment } from '../train/messages.js';
 import { parseConfig, type RunConfig } from '../vit/config.js';
 import { computeCost, type CostBreakdown } from '../vit/cost.js';
-import { COLUMN_KEYS, columnOf, withNewFields } from '../../src-shared/fields.js';
+import { COLUMN_KEYS, columnOf, nullableField, withNewFields } from '../../src-shared/fields.js';
 import { canMove, FINAL_STATUSES, isFinished, isResumable, isRunStatus, RUN_STATUSES } from '../../src-shared/run-status.js';
 import { NotFoundError, StoreError } from './errors.js';
+import { FileIdentity } from './file-identity.js';
+import { DERIVED_STATUS_SQL, liveness, STALE_REASON } from './liveness.js';
 
 // Callers that hold a RunStore can catch its errors without a second import path.
 export { NotFoundError, StoreError } from './errors.js';
@@ -41,10 +43,10 @@ const configColumns = Object.values(CONFIG_COLUMNS);
 
 /** The only column expressions a list may sort by; `nullable` ones sort their NULLs last. */
 const SORT_COLUMNS: Record<SortField, { sql: string; nullable?: boolean }> = {
-  ...(Object.fromEntries(Object.entries(CONFIG_COLUMNS).map(([k, v]) => [k, { sql: v }])) as Record<ConfigColumn, { sql: string }>),
+  ...(Object.fromEntries(Object.entries(CONFIG_COLUMNS).map(([k, v]) => [k, { sql: v, nullable: nullableField(k) }])) as Record<ConfigColumn, { sql: string; nullable: boolean }>),
   id: { sql: 'id' },
   name: { sql: 'name COLLATE NOCASE' },
-  status: { sql: 'status' },
+  status: { sql: DERIVED_STATUS_SQL },
   createdAt: { sql: 'created_at' },
   startedAt: { sql: 'started_at', nullable: true },
   finishedAt: { sql: 'finished_at', nullable: true },
@@ -79,7 +81,9 @@ function lookupField<T extends string>(table: Record<T, unknown>, field: string,
 interface RunRow {
   id: string;
   name: string;
+  /** What a reader shows: the stored status, with the heartbeat rule applied (liveness.ts). */
   status: RunStatus;
+  stored_status: RunStatus;
   config_json: string;
   backend: RunEnvironment['backend'] | null;
   versions_json: string | null;
@@ -102,7 +106,7 @@ interface RunRow {
   priority: number;
 }
 
-const SUMMARY_COLUMNS = `id, name, status, config_json, backend, created_at, started_at, finished_at, heartbeat_at, error,
+const SUMMARY_COLUMNS = `id, name, ${DERIVED_STATUS_SQL} AS status, status AS stored_status, config_json, backend, created_at, started_at, finished_at, heartbeat_at, error,
   notes, tags, sweep_id, params, macs_per_image, macs_per_batch, test_acc, test_loss, epochs_done, checkpoint_path, priority`;
 
 interface EpochRow {
@@ -138,6 +142,8 @@ interface SweepRow {
 const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
 
 function toSummary(r: RunRow): RunSummary {
+  // A run shown interrupted by the heartbeat rule reads as if recovery had already written it.
+  const stale = r.stored_status === 'running' && r.status === 'interrupted';
   return {
     id: r.id,
     name: r.name,
@@ -152,9 +158,9 @@ function toSummary(r: RunRow): RunSummary {
     backend: r.backend,
     createdAt: r.created_at,
     startedAt: r.started_at,
-    finishedAt: r.finished_at,
+    finishedAt: stale ? (r.heartbeat_at ?? r.started_at ?? r.created_at) : r.finished_at,
     heartbeatAt: r.heartbeat_at,
-    error: r.error,
+    error: stale ? STALE_REASON : r.error,
     notes: r.notes,
     tags: JSON.parse(r.tags) as string[],
     sweepId: r.sweep_id,
@@ -203,6 +209,8 @@ function defaultRunName(c: RunConfig): string {
 export interface RunStoreOptions {
   /** The clock used for timestamps and ids; tests and benchmarks inject one. */
   now?: () => Date;
+  /** The grace period of the heartbeat rule (liveness.ts); default from `liveness()`. */
+  staleMs?: number;
 }
 
 /**
@@ -212,6 +220,9 @@ export interface RunStoreOptions {
  */
 export class RunStore {
   private readonly now: () => Date;
+  readonly staleMs: number;
+  /** The file this store writes to (null for an in-memory database). */
+  readonly file: FileIdentity | null;
   private readonly s;
   private readonly listCache = new Map<string, BetterSqlite3.Statement>();
 
@@ -220,6 +231,8 @@ export class RunStore {
     options: RunStoreOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.staleMs = options.staleMs ?? liveness().staleMs;
+    this.file = db.memory || db.name === '' ? null : new FileIdentity(db.name);
     const p = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
     this.s = {
       insertRun: p(`INSERT INTO runs (id, name, status, config_json, ${configColumns.join(', ')}, created_at, notes, tags,
@@ -228,7 +241,8 @@ export class RunStore {
         @tags, @sweep_id, @params, @macs_per_image, @macs_per_batch, @priority, @queue_seq)`),
       nextQueueSeq: p<number>('SELECT coalesce(max(queue_seq), 0) + 1 FROM runs').pluck(),
       insertCost: p('INSERT INTO costs (run_id, breakdown_json) VALUES (?, ?)'),
-      status: p<RunStatus>('SELECT status FROM runs WHERE id = ?').pluck(),
+      status: p<RunStatus>(`SELECT ${DERIVED_STATUS_SQL} FROM runs WHERE id = ?`).pluck(),
+      storedStatus: p<RunStatus>('SELECT status FROM runs WHERE id = ?').pluck(),
       summary: p<RunRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE id = ?`),
       detail: p<RunRow>(`SELECT ${SUMMARY_COLUMNS}, versions_json, machine_json FROM runs WHERE id = ?`),
       claim: p(`UPDATE runs SET status = 'running', started_at = coalesce(started_at, @now), heartbeat_at = @now
@@ -263,11 +277,16 @@ export class RunStore {
       // The last sign of life is when the run stopped; "now" may be days later (app restarted).
       interrupt: p(`UPDATE runs SET status = 'interrupted', finished_at = coalesce(heartbeat_at, started_at, @now),
         error = @error WHERE id = @id AND status = 'running'`),
+      // The heartbeat rule written down: only while the run is still stale (compare-and-set), so a
+      // run whose owner came back to life meanwhile is left alone.
+      settleStale: p(`UPDATE runs SET status = 'interrupted', finished_at = coalesce(heartbeat_at, started_at, @now),
+        error = @error WHERE id = @id AND status = 'running' AND ${DERIVED_STATUS_SQL} = 'interrupted'`),
       requeue: p(`UPDATE runs SET status = 'queued', finished_at = NULL, error = NULL, heartbeat_at = NULL, queue_seq = ?
         WHERE id = ?`),
       deleteEpochsAfter: p('DELETE FROM epochs WHERE run_id = ? AND epoch > ?'),
       listQueued: p<RunRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE status = 'queued' ORDER BY priority DESC, queue_seq, rowid`),
       listRunning: p<RunRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE status = 'running' ORDER BY started_at, rowid`),
+      listStale: p<string>(`SELECT id FROM runs WHERE status = 'running' AND ${DERIVED_STATUS_SQL} = 'interrupted' ORDER BY started_at, rowid`).pluck(),
       epochs: p<EpochRow>(`SELECT epoch, train_loss, train_acc, test_loss, test_acc, seconds, samples_per_sec, lr
         FROM epochs WHERE run_id = ? ORDER BY epoch`),
       classResults: p<{ class: number; correct: number; total: number }>(
@@ -291,7 +310,7 @@ export class RunStore {
       sweep: p<SweepRow>('SELECT * FROM sweeps WHERE id = ?'),
       sweeps: p<SweepRow>('SELECT * FROM sweeps ORDER BY created_at DESC, rowid DESC'),
       sweepRuns: p<{ id: string; status: RunStatus }>(
-        'SELECT id, status FROM runs WHERE sweep_id = ? ORDER BY queue_seq, rowid',
+        `SELECT id, ${DERIVED_STATUS_SQL} AS status FROM runs WHERE sweep_id = ? ORDER BY queue_seq, rowid`,
       ),
       insertComparison: p(`INSERT INTO comparisons (id, name, run_ids_json, baseline_run_id, settings_json, created_at, updated_at)
         VALUES (@id, @name, @run_ids_json, @baseline_run_id, @settings_json, @now, @now)`),
@@ -317,8 +336,23 @@ export class RunStore {
     return this.now().toISOString();
   }
 
+  /**
+   * Throws (a StoreError 'database-gone') once the database file was deleted or replaced: every
+   * write checks first, so nothing is reported saved into a file that is gone.
+   */
+  assertFileIntact(): void {
+    const problem = this.file?.check();
+    if (problem) throw problem;
+  }
+
+  /** The named parameter every read that shows a status binds: now minus the grace period. */
+  private live(): { stale_before: string } {
+    return { stale_before: new Date(this.now().getTime() - this.staleMs).toISOString() };
+  }
+
+  /** The stored status (what writes check); readers get the derived one. */
   private statusOf(id: string): RunStatus {
-    const status = this.s.status.get(id);
+    const status = this.s.storedStatus.get(id);
     if (status === undefined) throw new NotFoundError('run', id);
     return status;
   }
@@ -331,6 +365,7 @@ export class RunStore {
 
   /** Validates the config, computes its cost and queues the run. Returns its id. */
   createRun(input: NewRun): string {
+    this.assertFileIntact();
     if (input.status !== undefined && input.status !== 'queued') {
       throw new StoreError(`a new run must be queued, not ${String(input.status)}`, 'invalid-state');
     }
@@ -375,12 +410,14 @@ export class RunStore {
    * and again. Returns false when the run is no longer queued (cancelled meanwhile).
    */
   claim(id: string): boolean {
+    this.assertFileIntact();
     this.statusOf(id);
     return this.s.claim.run({ id, now: this.stamp() }).changes === 1;
   }
 
   /** The worker's `started` message: the run is running on this backend, machine and versions. */
   markStarted(id: string, env: RunEnvironment): void {
+    this.assertFileIntact();
     const status = this.statusOf(id);
     const changed = this.s.markStarted.run({
       id,
@@ -394,6 +431,7 @@ export class RunStore {
 
   /** Returns false (and writes nothing) when the run is not running. */
   heartbeat(id: string): boolean {
+    this.assertFileIntact();
     const changed = this.s.heartbeat.run(this.stamp(), id).changes;
     if (changed === 0) this.statusOf(id);
     return changed === 1;
@@ -401,6 +439,7 @@ export class RunStore {
 
   /** Stores (or replaces) one epoch's metrics; the run's epochs_done and test accuracy follow the latest epoch. */
   addEpoch(id: string, m: EpochMetrics): void {
+    this.assertFileIntact();
     if (!Number.isInteger(m.epoch) || m.epoch < 1) {
       throw new StoreError(`epoch must be a whole number from 1, got ${m.epoch}`, 'invalid-query');
     }
@@ -423,6 +462,7 @@ export class RunStore {
 
   /** Records a checkpoint; the run's checkpoint_path becomes this one (the one to resume from). */
   addCheckpoint(id: string, epoch: number, path: string): void {
+    this.assertFileIntact();
     this.transaction(() => {
       this.statusOf(id);
       const now = this.stamp();
@@ -433,12 +473,14 @@ export class RunStore {
 
   /** Records another file owned by the run (a report, an export), so delete() returns it too. */
   addArtifact(id: string, kind: string, path: string, epoch: number | null = null): void {
+    this.assertFileIntact();
     this.statusOf(id);
     this.s.upsertArtifact.run(id, kind, epoch, path, this.stamp());
   }
 
   /** The final evaluation: per-class counts, confusion matrix, test loss and accuracy = correct / total. */
   setResult(id: string, r: EvalResult): void {
+    this.assertFileIntact();
     this.transaction(() => {
       this.statusOf(id);
       this.s.deleteClassResults.run(id);
@@ -450,6 +492,7 @@ export class RunStore {
 
   /** queued|running → completed|failed|cancelled|interrupted. */
   finish(id: string, status: FinalStatus, error?: string): void {
+    this.assertFileIntact();
     if (!isFinished(status)) {
       throw new StoreError(`finish: status must be one of ${FINAL_STATUSES.join(', ')}, got "${String(status)}"`, 'invalid-query');
     }
@@ -465,10 +508,28 @@ export class RunStore {
    * Returns the ids that changed; ids no longer running are left alone.
    */
   markInterrupted(staleIds: readonly string[], reason = 'the worker stopped without reporting (crash or app exit); resume it from its last checkpoint'): string[] {
+    this.assertFileIntact();
     return this.transaction(() => {
       const now = this.stamp();
       return staleIds.filter((id) => this.s.interrupt.run({ id, now, error: reason }).changes === 1);
     });
+  }
+
+  /**
+   * Writes the heartbeat rule down for runs that are still stale (their owner died): running →
+   * interrupted. Returns the ids that changed.
+   */
+  settleStale(ids: readonly string[], reason = STALE_REASON): string[] {
+    this.assertFileIntact();
+    return this.transaction(() => {
+      const now = this.stamp();
+      return ids.filter((id) => this.s.settleStale.run({ id, now, error: reason, ...this.live() }).changes === 1);
+    });
+  }
+
+  /** Before a write that acts on what readers see (requeue, delete): a dead owner's run is interrupted. */
+  private settle(id: string): void {
+    this.s.settleStale.run({ id, now: this.stamp(), error: STALE_REASON, ...this.live() });
   }
 
   /**
@@ -477,7 +538,9 @@ export class RunStore {
    * since the resumed run will evaluate again.
    */
   requeue(id: string, options: { keepEpochs?: number } = {}): void {
+    this.assertFileIntact();
     this.transaction(() => {
+      this.settle(id);
       const status = this.statusOf(id);
       if (!isResumable(status)) this.refuse(id, status, 'requeue it');
       if (options.keepEpochs !== undefined) this.s.deleteEpochsAfter.run(id, options.keepEpochs);
@@ -494,8 +557,10 @@ export class RunStore {
    * running run must be cancelled first, or its worker would go on writing files.
    */
   delete(id: string): DeletedRun {
+    this.assertFileIntact();
     return this.transaction(() => {
-      const row = this.s.summary.get(id);
+      this.settle(id);
+      const row = this.s.summary.get(id, this.live());
       if (!row) throw new NotFoundError('run', id);
       if (row.status === 'running') this.refuse(id, row.status, 'delete it (cancel it first)');
       const paths = [...new Set([...this.s.artifactPaths.all(id), ...(row.checkpoint_path ? [row.checkpoint_path] : [])])];
@@ -511,6 +576,7 @@ export class RunStore {
 
   /** Several edits of the user's fields at once (a form's save); absent fields stay as they are. */
   update(id: string, fields: { name?: string; notes?: string; tags?: readonly string[] }): void {
+    this.assertFileIntact();
     this.transaction(() => {
       this.statusOf(id);
       if (fields.name !== undefined) this.rename(id, fields.name);
@@ -520,16 +586,19 @@ export class RunStore {
   }
 
   rename(id: string, name: string): void {
+    this.assertFileIntact();
     const trimmed = name.trim();
     if (!trimmed) throw new StoreError('a run name cannot be empty', 'invalid-query');
     if (this.s.rename.run(trimmed, id).changes === 0) throw new NotFoundError('run', id);
   }
 
   setNotes(id: string, notes: string): void {
+    this.assertFileIntact();
     if (this.s.setNotes.run(notes, id).changes === 0) throw new NotFoundError('run', id);
   }
 
   setTags(id: string, tags: readonly string[]): string[] {
+    this.assertFileIntact();
     const clean = normaliseTags(tags);
     if (this.s.setTags.run(JSON.stringify(clean), id).changes === 0) throw new NotFoundError('run', id);
     return clean;
@@ -537,6 +606,7 @@ export class RunStore {
 
   /** Higher runs first among queued runs. */
   setPriority(id: string, priority: number): void {
+    this.assertFileIntact();
     if (!Number.isInteger(priority)) throw new StoreError(`priority must be a whole number, got ${priority}`, 'invalid-query');
     if (this.s.setPriority.run(priority, id).changes === 0) throw new NotFoundError('run', id);
   }
@@ -544,7 +614,7 @@ export class RunStore {
   // ── reads ───────────────────────────────────────────────────────────────────────────────────
 
   get(id: string): RunDetail {
-    const row = this.s.detail.get(id) as (RunRow & { versions_json: string | null; machine_json: string | null }) | undefined;
+    const row = this.s.detail.get(id, this.live()) as (RunRow & { versions_json: string | null; machine_json: string | null }) | undefined;
     if (!row) throw new NotFoundError('run', id);
     const confusion = this.s.confusion.get(id);
     const cost = this.s.cost.get(id);
@@ -575,7 +645,15 @@ export class RunStore {
 
   /** The status, or undefined for an unknown id (a cheap existence check). */
   getStatus(id: string): RunStatus | undefined {
-    return this.s.status.get(id);
+    return this.s.status.get(id, this.live());
+  }
+
+  /**
+   * The status as stored, without the heartbeat rule: for the process that owns the run (its
+   * supervisor), whose own heartbeat may lag while the database is locked.
+   */
+  storedStatus(id: string): RunStatus | undefined {
+    return this.s.storedStatus.get(id);
   }
 
   has(id: string): boolean {
@@ -592,8 +670,11 @@ export class RunStore {
         if (!isRunStatus(s)) throw new StoreError(`unknown status "${s}" (allowed: ${RUN_STATUSES.join(', ')})`, 'invalid-query');
       }
       if (statuses.length === 0) return { total: 0, rows: [] };
-      where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
-      params.push(...statuses);
+      // The stored status narrows through its index (an interrupted run may still be stored as
+      // running); the derived one decides.
+      const stored = statuses.includes('interrupted') && !statuses.includes('running') ? [...statuses, 'running'] : statuses;
+      where.push(`status IN (${stored.map(() => '?').join(', ')}) AND ${DERIVED_STATUS_SQL} IN (${statuses.map(() => '?').join(', ')})`);
+      params.push(...stored, ...statuses);
     }
     if (query.ids !== undefined) {
       if (query.ids.length === 0) return { total: 0, rows: [] };
@@ -633,11 +714,13 @@ export class RunStore {
     // needs telling. rowid breaks ties so pages neither repeat nor skip rows.
     const order = `${col} ${d}${nullable && dir === 'asc' ? ' NULLS LAST' : ''}, rowid ${d}`;
     const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = this.cached(`SELECT count(*) FROM runs ${whereSql}`).pluck().get(...params) as number;
+    const live = this.live();
+    const total = this.cached(`SELECT count(*) FROM runs ${whereSql}`).pluck().get(...params, live) as number;
     const rows = this.cached(`SELECT ${SUMMARY_COLUMNS} FROM runs ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(
       ...params,
       limit,
       offset,
+      live,
     ) as RunRow[];
     return { total, rows: rows.map(toSummary) };
   }
@@ -682,17 +765,24 @@ export class RunStore {
 
   /** Queued runs in the order they will start. */
   listQueued(): RunSummary[] {
-    return this.s.listQueued.all().map(toSummary);
+    return this.s.listQueued.all(this.live()).map(toSummary);
   }
 
+  /** Runs stored as running (whether or not their owner is alive). */
   listRunning(): RunSummary[] {
-    return this.s.listRunning.all().map(toSummary);
+    return this.s.listRunning.all(this.live()).map(toSummary);
+  }
+
+  /** Runs stored as running whose heartbeat is older than the grace period: their owner died. */
+  listStale(): string[] {
+    return this.s.listStale.all(this.live());
   }
 
   // ── sweeps ──────────────────────────────────────────────────────────────────────────────────
 
   /** Records a sweep (its runs are created with `createRun({ sweepId })`). Returns its id. */
   createSweep(input: { name?: string; grid: SweepGrid; base?: RunConfig }): string {
+    this.assertFileIntact();
     const at = this.now();
     const id = newId('s', at);
     const name = input.name?.trim() || `sweep ${at.toISOString().slice(0, 16).replace('T', ' ')}`;
@@ -703,7 +793,7 @@ export class RunStore {
   getSweep(id: string): SweepDetail {
     const row = this.s.sweep.get(id);
     if (!row) throw new NotFoundError('sweep', id);
-    const runs = this.s.sweepRuns.all(id);
+    const runs = this.s.sweepRuns.all(id, this.live());
     const counts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
     for (const r of runs) counts[r.status]++;
     return { ...toSweep(row), runIds: runs.map((r) => r.id), counts };
@@ -717,6 +807,7 @@ export class RunStore {
 
   /** Creates (no id) or updates (id) a saved comparison. Names are unique. */
   saveComparison(input: SaveComparison): Comparison {
+    this.assertFileIntact();
     const name = input.name.trim();
     if (!name) throw new StoreError('a comparison needs a name', 'invalid-query');
     return this.transaction(() => {
@@ -758,6 +849,7 @@ export class RunStore {
   }
 
   deleteComparison(id: string): void {
+    this.assertFileIntact();
     if (this.s.deleteComparison.run(id).changes === 0) throw new NotFoundError('comparison', id);
   }
 }

@@ -62,9 +62,9 @@ describe('typed errors reach the API as their kind', () => {
   });
 
   it('every store code maps to a kind that has an HTTP status and an exit code', () => {
-    const codes: StoreErrorCode[] = ['not-found', 'invalid-state', 'invalid-query', 'conflict', 'not-a-database', 'foreign-database', 'newer-schema', 'older-schema', 'missing-database', 'bad-migrations'];
+    const codes: StoreErrorCode[] = ['not-found', 'invalid-state', 'invalid-query', 'conflict', 'not-a-database', 'foreign-database', 'newer-schema', 'older-schema', 'missing-database', 'bad-migrations', 'database-gone', 'database-busy', 'database-full', 'database-damaged', 'database-failed'];
     const kinds = codes.map((c) => new StoreError('m', c).kind);
-    expect(kinds).toEqual(['not_found', 'conflict', 'invalid_input', 'conflict', 'unavailable', 'unavailable', 'unavailable', 'unavailable', 'unavailable', 'internal']);
+    expect(kinds).toEqual(['not_found', 'conflict', 'invalid_input', 'conflict', 'unavailable', 'unavailable', 'unavailable', 'unavailable', 'unavailable', 'internal', 'unavailable', 'unavailable', 'unavailable', 'unavailable', 'unavailable']);
     for (const k of kinds) expect(ERROR_KINDS[k].http).toBeGreaterThanOrEqual(400);
   });
 });

@@ -631,3 +631,55 @@ describe('RunStore', () => {
     });
   });
 });
+
+describe('the heartbeat rule in every read (a run whose owner died reads interrupted)', () => {
+  const GRACE = 15_000;
+  let t: number;
+  let store: RunStore;
+  let dbPath: string;
+  beforeEach(() => {
+    t = Date.parse('2026-01-01T00:00:00Z');
+    dbPath = join(dir, 'runs.db');
+    store = new RunStore(track(openDatabase(dbPath)), { now: () => new Date(t), staleMs: GRACE });
+  });
+  const stored = (id: string) => track(new Database(dbPath, { readonly: true })).prepare('SELECT status FROM runs WHERE id = ?').pluck().get(id);
+
+  it('shows a running run interrupted once its heartbeat is older than the grace, in get, list, filters, sort and sweep counts, without writing', () => {
+    const sweepId = store.createSweep({ grid: { depth: [1, 2] } });
+    const a = store.createRun({ config: SEED_CONFIG, sweepId, name: 'a' });
+    const b = store.createRun({ config: SEED_CONFIG, sweepId, name: 'b' });
+    store.claim(a);
+    store.claim(b);
+    t += GRACE - 1;
+    store.heartbeat(b);
+    expect(store.getStatus(a)).toBe('running'); // exactly at the grace: still alive
+    t += 2;
+    expect(store.getStatus(a)).toBe('interrupted');
+    expect(store.getStatus(b)).toBe('running');
+    const run = store.get(a);
+    expect(run).toMatchObject({ status: 'interrupted', finishedAt: run.heartbeatAt });
+    expect(run.error).toMatch(/process running it stopped/);
+    expect(store.list({ status: 'interrupted' }).rows.map((r) => r.id)).toEqual([a]);
+    expect(store.list({ status: 'running' }).rows.map((r) => r.id)).toEqual([b]);
+    expect(store.list({ status: ['running', 'interrupted'] }).total).toBe(2);
+    expect(store.list({ sort: 'status', dir: 'asc' }).rows.map((r) => r.status)).toEqual(['interrupted', 'running']);
+    expect(store.getSweep(sweepId).counts).toMatchObject({ running: 1, interrupted: 1 });
+    expect(store.listStale()).toEqual([a]);
+    expect(stored(a)).toBe('running'); // reads derive, they never write
+  });
+
+  it('requeue and delete act on what readers see; recovery writes it down only while still stale', () => {
+    const a = store.createRun({ config: SEED_CONFIG });
+    const b = store.createRun({ config: SEED_CONFIG });
+    const c = store.createRun({ config: SEED_CONFIG });
+    for (const id of [a, b, c]) store.claim(id);
+    expect(() => store.requeue(a)).toThrow(/is running; cannot requeue/);
+    t += GRACE + 1;
+    store.requeue(a);
+    expect(store.getStatus(a)).toBe('queued');
+    expect(store.delete(b).id).toBe(b);
+    store.heartbeat(c); // its owner came back: not settled
+    expect(store.settleStale([c])).toEqual([]);
+    expect(stored(c)).toBe('running');
+  });
+});

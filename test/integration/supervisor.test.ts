@@ -9,6 +9,7 @@ import { openEngine, type Engine } from '../../src-main/app/engine.js';
 import { openDatabase } from '../../src-main/store/db.js';
 import { RunStore } from '../../src-main/store/runs.js';
 import { resolveConfig } from '../../src-main/vit/config.js';
+import { sleep, until } from '../fixtures/wait.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-supervisor-'));
@@ -25,17 +26,6 @@ function engine(dbPath: string, opts: Partial<Parameters<typeof openEngine>[0]> 
   return openEngine({ dbPath, heartbeatMs: 200, staleMs: 1500, ...opts });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, f: () => T | undefined | null | false, timeoutMs = 120_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** Reads the file as another process would, without holding it open. */
 function peek<T>(dbPath: string, f: (s: RunStore) => T): T {
