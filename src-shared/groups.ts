@@ -76,3 +76,25 @@ export function parseSeedList(text: string): number[] {
   });
   return repeatSeeds({ seeds });
 }
+
+/** The repeats of one config: the same config once per seed (nothing else differs). */
+export function withSeeds<C extends { seed: number }>(config: C, seeds: readonly number[]): C[] {
+  return seeds.map((seed) => ({ ...config, seed }));
+}
+
+/**
+ * A sweep grid with repeats: the seeds become the grid's last field, so the repeats of each
+ * combination are queued one after another. A grid that already lists seeds cannot take repeats too.
+ */
+export function gridWithSeeds<G extends Record<string, unknown>>(grid: G, seeds: readonly number[] | null): G {
+  if (seeds === null) return grid;
+  if (Object.hasOwn(grid, 'seed')) throw new RangeError('seed: the grid already lists seeds; give repeats or a seed list, not both');
+  return { ...grid, seed: [...seeds] };
+}
+
+/** A repeat's run name: the given name with its seed, so the repeats are told apart in lists. */
+export function repeatName(name: string | undefined, seed: number, count: number): string | undefined {
+  const n = name?.trim();
+  if (!n || count === 1) return n || undefined;
+  return `${n} seed=${seed}`;
+}

@@ -3,6 +3,7 @@ import type { EpochMetrics, ProgressInfo } from '../train/messages.js';
 import { BACKENDS, DATASETS, type RunConfig } from '../vit/config.js';
 import type { CostBreakdown } from '../vit/cost.js';
 import type { SweepPlan } from '../runs/sweep.js';
+import { MAX_REPEATS } from '../../src-shared/groups.js';
 import type { Comparison, FilterField, ListQuery, ListResult, RunDetail, RunStatus, SortField } from '../store/types.js';
 
 /**
@@ -15,6 +16,21 @@ const id = z.string().min(1, 'id must not be empty').max(100, 'id is too long');
 const ids = z.array(id).min(1, 'ids must name at least one run').max(10_000);
 const configInput = z.record(z.string(), z.unknown());
 const gridSchema = z.record(z.string(), z.array(z.union([z.string(), z.number()])).min(1).max(100));
+/**
+ * Repeats of one config over seeds (src-shared/groups.ts): `repeats` N runs seeded from the
+ * config's seed on, or the given `seeds`; never both.
+ */
+const repeatFields = {
+  repeats: z.number().int('repeats must be a whole number').min(1, 'repeats must be at least 1').max(MAX_REPEATS, `repeats must be at most ${MAX_REPEATS}`).optional(),
+  seeds: z
+    .array(z.number().int('seeds must be whole numbers').min(0, 'seeds must be at least 0').max(2 ** 31 - 1))
+    .min(1, 'seeds must list at least one seed')
+    .max(MAX_REPEATS, `seeds must list at most ${MAX_REPEATS}`)
+    .refine((s) => new Set(s).size === s.length, 'seeds: each seed at most once')
+    .optional(),
+};
+const oneRepeatForm = (v: { repeats?: number; seeds?: number[] }) => v.repeats === undefined || v.seeds === undefined;
+const oneRepeatFormError = { message: 'give repeats or seeds, not both', path: ['seeds'] };
 
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 const CONFIG_COLUMNS = ['dataset', 'image', 'channels', 'classes', 'patch', 'dim', 'depth', 'heads', 'mlp', 'activation', 'dropout', 'epochs', 'batch', 'lr', 'recipe', 'seed'] as const;
@@ -95,8 +111,12 @@ export const requests = {
   'system/info': def<SystemInfo>()(z.object({}).strict()),
   'runs/list': def<ListResult>()(listQuerySchema),
   'runs/get': def<RunDetail>()(z.object({ id }).strict()),
-  'runs/start': def<{ id: string }>()(
-    z.object({ config: configInput, preset: z.string().optional(), name: z.string().max(200).optional(), tags: z.array(z.string().max(50)).max(20).optional(), notes: z.string().max(10_000).optional() }).strict(),
+  /** `id` is the first run's; `ids` every repeat's, in seed order. */
+  'runs/start': def<{ id: string; ids: string[] }>()(
+    z
+      .object({ config: configInput, preset: z.string().optional(), name: z.string().max(200).optional(), tags: z.array(z.string().max(50)).max(20).optional(), notes: z.string().max(10_000).optional(), ...repeatFields })
+      .strict()
+      .refine(oneRepeatForm, oneRepeatFormError),
   ),
   'runs/cancel': def<{ id: string; status: RunStatus }>()(z.object({ id }).strict()),
   'runs/delete': def<{ deleted: string[] }>()(z.object({ ids }).strict()),
@@ -105,9 +125,9 @@ export const requests = {
     z.object({ id, name: z.string().min(1).max(200).optional(), notes: z.string().max(10_000).optional(), tags: z.array(z.string().max(50)).max(20).optional() }).strict(),
   ),
   'cost/preview': def<CostPreview>()(z.object({ config: configInput, batch: z.number().int().positive().max(100_000).optional() }).strict()),
-  'sweeps/preview': def<SweepPlan & { total: number }>()(z.object({ base: configInput, grid: gridSchema }).strict()),
+  'sweeps/preview': def<SweepPlan & { total: number }>()(z.object({ base: configInput, grid: gridSchema, ...repeatFields }).strict().refine(oneRepeatForm, oneRepeatFormError)),
   'sweeps/start': def<{ sweepId: string; runIds: string[]; skipped: SweepPlan['skipped'] }>()(
-    z.object({ base: configInput, grid: gridSchema, name: z.string().max(200).optional() }).strict(),
+    z.object({ base: configInput, grid: gridSchema, name: z.string().max(200).optional(), ...repeatFields }).strict().refine(oneRepeatForm, oneRepeatFormError),
   ),
   'reports/export': def<ExportResult>()(
     z

@@ -2,6 +2,8 @@ import { openEngine } from '../app/engine.js';
 import { compact, pct } from '../report/format.js';
 import { evalResultOf, resultBlock } from '../report/result-block.js';
 import { parseGridValues, planSweep, sweepRunName, type SweepGrid } from '../runs/sweep.js';
+import { gridWithSeeds } from '../../src-shared/groups.js';
+import { REPEAT_FLAGS, seedsFromFlags } from './repeats.js';
 import { RUN_STATUSES } from '../api/contract.js';
 import type { RunStatus, SortField } from '../store/types.js';
 import { computeCost } from '../vit/cost.js';
@@ -171,18 +173,19 @@ export async function runResume(argv: string[], print: (s: string) => void): Pro
   }
 }
 
-export const SWEEP_USAGE = `vitlab sweep [--preset NAME] [--FIELD v1,v2,...]... [--name NAME] [--queue-only] [--db PATH] [--data DIR] [--json]
+export const SWEEP_USAGE = `vitlab sweep [--preset NAME] [--FIELD v1,v2,...]... [--repeats N | --seeds 0,1,2] [--name NAME] [--queue-only] [--db PATH] [--data DIR] [--json]
   Expands a grid over config fields (e.g. --depth 2,4,6 --heads 2,4 --patch 4,7) into queued runs
   sharing a sweep id, lists the combinations the config rules refuse, then trains the queue
-  (unless --queue-only; \`vitlab queue\` or the app picks queued runs up later).`;
+  (unless --queue-only; \`vitlab queue\` or the app picks queued runs up later). --repeats N (or
+  --seeds) trains every combination once per seed, the repeats of a combination one after another.`;
 
 export async function runSweep(argv: string[], print: (s: string) => void): Promise<number> {
-  const { values } = parseFlags(argv, { ...DB_FLAGS, preset: { type: 'string' }, name: { type: 'string' }, 'queue-only': { type: 'boolean' }, json: { type: 'boolean' } });
+  const { values } = parseFlags(argv, { ...DB_FLAGS, ...REPEAT_FLAGS, preset: { type: 'string' }, name: { type: 'string' }, 'queue-only': { type: 'boolean' }, json: { type: 'boolean' } });
   if (values.help) {
     print(SWEEP_USAGE);
     return 0;
   }
-  const grid: SweepGrid = {};
+  let grid: SweepGrid = {};
   const single: Record<string, unknown> = { preset: values.preset };
   for (const [flag, key] of Object.entries(CONFIG_FLAGS)) {
     const raw = values[flag] as string | undefined;
@@ -191,8 +194,13 @@ export async function runSweep(argv: string[], print: (s: string) => void): Prom
     if (list.length > 1) grid[key] = list;
     else single[flag] = raw;
   }
-  if (Object.keys(grid).length === 0) throw new UsageError('a sweep needs at least one field with several values, e.g. --depth 2,4,6');
   const base = configFromFlags(single);
+  const seeds = seedsFromFlags(values, base.seed);
+  if (seeds) {
+    if (Object.hasOwn(grid, 'seed')) throw new UsageError('--seed lists seeds already: give --repeats/--seeds or a --seed list, not both');
+    grid = gridWithSeeds(grid, seeds);
+  }
+  if (Object.keys(grid).length === 0) throw new UsageError('a sweep needs at least one field with several values, e.g. --depth 2,4,6 (or --repeats N)');
   const plan = planSweep(base, grid);
   for (const s of plan.skipped) process.stderr.write(`skipped ${sweepRunName(s.values)}: ${s.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}\n`);
   if (plan.runs.length === 0) throw new Error('sweep: no valid combination to run');
