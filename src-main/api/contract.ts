@@ -4,7 +4,7 @@ import { BACKENDS, DATASETS, type RunConfig } from '../vit/config.js';
 import type { CostBreakdown } from '../vit/cost.js';
 import type { SweepPlan } from '../runs/sweep.js';
 import { MAX_REPEATS } from '../../src-shared/groups.js';
-import type { Comparison, FilterField, ListQuery, ListResult, RunDetail, RunStatus, SortField } from '../store/types.js';
+import type { Comparison, FilterField, GroupFigure, GroupListResult, GroupQuery, GroupSortField, ListQuery, ListResult, RunDetail, RunStatus, SortField } from '../store/types.js';
 
 /**
  * The one contract between the dashboard and the engine: every request's name, its input schema
@@ -73,6 +73,19 @@ export const listQuerySchema = z
   })
   .strict() satisfies z.ZodType<ListQuery>;
 
+export const GROUP_FIGURES = ['n', 'testAcc', 'testAccStd', 'testAccMin', 'testAccMax', 'testLoss', 'testLossStd', 'params', 'macsPerImage', 'createdAt'] as const satisfies readonly GroupFigure[];
+export const GROUP_SORT_FIELDS = [...GROUP_FIGURES, ...CONFIG_COLUMNS.filter((c) => c !== 'seed')] as const satisfies readonly GroupSortField[];
+const range = z.object({ min: z.number().optional(), max: z.number().optional() }).strict();
+
+/** The runs table grouped by config without the seed: the run filters, then the groups' own. */
+export const groupQuerySchema = z
+  .object({
+    ...listQuerySchema.pick({ status: true, sweepId: true, ids: true, search: true, filters: true, dir: true, limit: true, offset: true }).shape,
+    sort: z.enum(GROUP_SORT_FIELDS as readonly GroupSortField[] as [GroupSortField, ...GroupSortField[]], { error: `sort must be one of ${GROUP_SORT_FIELDS.join(', ')}` }).optional(),
+    having: z.partialRecord(z.enum(GROUP_FIGURES), range).optional(),
+  })
+  .strict() satisfies z.ZodType<GroupQuery>;
+
 export const EXPORT_FORMATS = ['md', 'html', 'csv', 'json', 'pdf'] as const;
 
 type Def<I extends z.ZodType, R> = { input: I; result?: R };
@@ -111,6 +124,7 @@ export const requests = {
   'system/info': def<SystemInfo>()(z.object({}).strict()),
   'runs/list': def<ListResult>()(listQuerySchema),
   'runs/get': def<RunDetail>()(z.object({ id }).strict()),
+  'runs/groups': def<GroupListResult>()(groupQuerySchema),
   /** `id` is the first run's; `ids` every repeat's, in seed order. */
   'runs/start': def<{ id: string; ids: string[] }>()(
     z

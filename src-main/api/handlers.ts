@@ -53,6 +53,7 @@ const handlers: Handlers = {
   }),
   'runs/list': (q, ctx) => ctx.supervisor.store.list(q),
   'runs/get': ({ id }, ctx) => ctx.supervisor.store.get(id),
+  'runs/groups': (q, ctx) => ctx.supervisor.store.listGroups(q),
   'runs/start': (i, ctx) => {
     const config = resolveConfig(i.config as Partial<RunConfig>, i.preset);
     const seeds = seedsOf(i, config.seed) ?? [config.seed];

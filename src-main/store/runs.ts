@@ -4,6 +4,8 @@ import type { EpochMetrics, EvalResult, RunEnvironment } from '../train/messages
 import { parseConfig, type RunConfig } from '../vit/config.js';
 import { computeCost, type CostBreakdown } from '../vit/cost.js';
 import { NotFoundError, StoreError } from './errors.js';
+import { GroupQueries } from './groups.js';
+import { checkPage } from './page.js';
 
 // Callers that hold a RunStore can catch its errors without a second import path.
 export { NotFoundError, StoreError } from './errors.js';
@@ -17,6 +19,8 @@ import type {
   FilterField,
   FilterValue,
   FinalStatus,
+  GroupListResult,
+  GroupQuery,
   ListQuery,
   ListResult,
   NewRun,
@@ -230,6 +234,7 @@ export class RunStore {
   private readonly now: () => Date;
   private readonly s;
   private readonly listCache = new Map<string, BetterSqlite3.Statement>();
+  private groupQueries?: GroupQueries;
 
   constructor(
     readonly db: DB,
@@ -601,6 +606,34 @@ export class RunStore {
   }
 
   list(query: ListQuery = {}): ListResult {
+    const compiled = this.compileWhere(query);
+    if (!compiled) return { total: 0, rows: [] };
+    const { whereSql, params } = compiled;
+
+    const field = lookupField(SORT_COLUMNS, query.sort ?? 'createdAt', 'sort');
+    const dir = query.dir ?? 'desc';
+    if (dir !== 'asc' && dir !== 'desc') throw new StoreError(`sort direction must be asc or desc, got "${String(dir)}"`, 'invalid-query');
+    const { limit, offset } = checkPage(query);
+
+    const { sql: col, nullable } = SORT_COLUMNS[field];
+    const d = dir.toUpperCase();
+    // DESC already puts NULLs last (SQLite orders them lowest) and can walk the index; only ASC
+    // needs telling. rowid breaks ties so pages neither repeat nor skip rows.
+    const order = `${col} ${d}${nullable && dir === 'asc' ? ' NULLS LAST' : ''}, rowid ${d}`;
+    const total = this.cached(`SELECT count(*) FROM runs ${whereSql}`).pluck().get(...params) as number;
+    const rows = this.cached(`SELECT ${SUMMARY_COLUMNS} FROM runs ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(
+      ...params,
+      limit,
+      offset,
+    ) as RunRow[];
+    return { total, rows: rows.map(toSummary) };
+  }
+
+  /**
+   * The WHERE clause of a listing (status, ids, sweep, search, filters), shared by the run list and
+   * the grouped list (store/groups.ts); null when nothing can match (an empty id or status list).
+   */
+  compileWhere(query: Pick<ListQuery, 'status' | 'ids' | 'sweepId' | 'search' | 'filters'>): { whereSql: string; params: unknown[] } | null {
     const where: string[] = [];
     const params: unknown[] = [];
 
@@ -609,12 +642,12 @@ export class RunStore {
       for (const s of statuses) {
         if (!RUN_STATUSES.includes(s)) throw new StoreError(`unknown status "${s}" (allowed: ${RUN_STATUSES.join(', ')})`, 'invalid-query');
       }
-      if (statuses.length === 0) return { total: 0, rows: [] };
+      if (statuses.length === 0) return null;
       where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
       params.push(...statuses);
     }
     if (query.ids !== undefined) {
-      if (query.ids.length === 0) return { total: 0, rows: [] };
+      if (query.ids.length === 0) return null;
       // One JSON parameter whatever the count: no SQLite variable limit, one cached statement.
       where.push('id IN (SELECT value FROM json_each(?))');
       params.push(JSON.stringify(query.ids));
@@ -634,30 +667,7 @@ export class RunStore {
       const column = FILTER_COLUMNS[lookupField(FILTER_COLUMNS, key, 'filter')];
       this.addFilter(where, params, key, column, value);
     }
-
-    const field = lookupField(SORT_COLUMNS, query.sort ?? 'createdAt', 'sort');
-    const dir = query.dir ?? 'desc';
-    if (dir !== 'asc' && dir !== 'desc') throw new StoreError(`sort direction must be asc or desc, got "${String(dir)}"`, 'invalid-query');
-    const limit = query.limit ?? 50;
-    const offset = query.offset ?? 0;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-      throw new StoreError(`limit must be a whole number from 1 to 10000, got ${limit}`, 'invalid-query');
-    }
-    if (!Number.isInteger(offset) || offset < 0) throw new StoreError(`offset must be a whole number ≥ 0, got ${offset}`, 'invalid-query');
-
-    const { sql: col, nullable } = SORT_COLUMNS[field];
-    const d = dir.toUpperCase();
-    // DESC already puts NULLs last (SQLite orders them lowest) and can walk the index; only ASC
-    // needs telling. rowid breaks ties so pages neither repeat nor skip rows.
-    const order = `${col} ${d}${nullable && dir === 'asc' ? ' NULLS LAST' : ''}, rowid ${d}`;
-    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = this.cached(`SELECT count(*) FROM runs ${whereSql}`).pluck().get(...params) as number;
-    const rows = this.cached(`SELECT ${SUMMARY_COLUMNS} FROM runs ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(
-      ...params,
-      limit,
-      offset,
-    ) as RunRow[];
-    return { total, rows: rows.map(toSummary) };
+    return { whereSql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
   }
 
   private addFilter(where: string[], params: unknown[], key: string, column: string, value: FilterValue): void {
@@ -688,7 +698,7 @@ export class RunStore {
   }
 
   /** List statements differ only by which filters are present: a handful of shapes, each prepared once. */
-  private cached(sql: string): BetterSqlite3.Statement {
+  cached(sql: string): BetterSqlite3.Statement {
     let st = this.listCache.get(sql);
     if (!st) {
       if (this.listCache.size > 200) this.listCache.clear();
@@ -696,6 +706,12 @@ export class RunStore {
       this.listCache.set(sql, st);
     }
     return st;
+  }
+
+  /** The runs matching the query grouped by config without the seed (store/groups.ts). */
+  listGroups(query: GroupQuery = {}): GroupListResult {
+    this.groupQueries ??= new GroupQueries(this);
+    return this.groupQueries.list(query);
   }
 
   /** Queued runs in the order they will start. */
