@@ -98,3 +98,18 @@ export function repeatName(name: string | undefined, seed: number, count: number
   if (!n || count === 1) return n || undefined;
   return `${n} seed=${seed}`;
 }
+
+/**
+ * The forms' one "Repeats" field: empty or "1" → one run; a whole number N → N repeats from the
+ * config's seed; a list ("0, 1, 2") → those seeds. Throws a RangeError saying what is wrong.
+ */
+export function parseRepeats(text: string): { repeats?: number; seeds?: number[] } {
+  const t = text.trim();
+  if (t === '') return {};
+  if (/^\d+$/.test(t)) {
+    const n = Number(t);
+    repeatSeeds({ repeats: n });
+    return n === 1 ? {} : { repeats: n };
+  }
+  return { seeds: parseSeedList(t) };
+}

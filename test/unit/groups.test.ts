@@ -60,3 +60,16 @@ describe('repeat seeds', () => {
     expect(() => parseSeedList('')).toThrow(/at least one/);
   });
 });
+
+describe('the forms\' repeats field', () => {
+  it('a count, a seed list, or nothing', async () => {
+    const { parseRepeats } = await import('../../src-shared/groups.js');
+    expect(parseRepeats('')).toEqual({});
+    expect(parseRepeats('1')).toEqual({});
+    expect(parseRepeats(' 3 ')).toEqual({ repeats: 3 });
+    expect(parseRepeats('0, 1,2')).toEqual({ seeds: [0, 1, 2] });
+    expect(() => parseRepeats('0')).toThrow(/repeats/);
+    expect(() => parseRepeats('500')).toThrow(/at most|from 1 to/);
+    expect(() => parseRepeats('a,b')).toThrow(/"a"/);
+  });
+});
