@@ -1,5 +1,5 @@
 /**
- * The Pareto front the reports draw: the dashboard's own pure implementation (no Svelte, no DOM),
- * so a report and the compare view always agree on which runs are on the front.
+ * The Pareto front the reports draw: the one pure implementation in src-shared, so a report and
+ * the compare view always agree on which runs are on the front.
  */
-export { paretoFront, paretoSteps, type ParetoPoint, type ParetoResult } from '../../src-renderer/src/lib/pareto.js';
+export { paretoFront, paretoSteps, type ParetoPoint, type ParetoResult } from '../../src-shared/pareto.js';

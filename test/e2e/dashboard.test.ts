@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
-import { paretoFront } from '../../src-renderer/src/lib/pareto.js';
+import { paretoFront } from '../../src-shared/pareto.js';
 import type { RunSummary } from '../../src-main/store/types.js';
 import { go, invalidFormStartsNothing, launchTinyRun, openDetail, seeProgressThenCompleted, shot } from './flows.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paretoFront, paretoSteps } from '../../src-renderer/src/lib/pareto.js';
+import { paretoFront, paretoSteps } from '../../src-shared/pareto.js';
 
 const ids = (ps: { id: string }[]) => ps.map((p) => p.id);
 

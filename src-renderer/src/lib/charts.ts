@@ -1,10 +1,24 @@
-import { BarChart, HeatmapChart, LineChart, ScatterChart, type BarSeriesOption, type HeatmapSeriesOption, type LineSeriesOption, type ScatterSeriesOption } from 'echarts/charts';
+import {
+  BarChart,
+  CustomChart,
+  HeatmapChart,
+  LineChart,
+  ParallelChart,
+  ScatterChart,
+  type BarSeriesOption,
+  type CustomSeriesOption,
+  type HeatmapSeriesOption,
+  type LineSeriesOption,
+  type ParallelSeriesOption,
+  type ScatterSeriesOption,
+} from 'echarts/charts';
 import {
   AriaComponent,
   DataZoomComponent,
   GridComponent,
   LegendComponent,
   MarkLineComponent,
+  ParallelComponent,
   TitleComponent,
   TooltipComponent,
   VisualMapContinuousComponent,
@@ -12,6 +26,7 @@ import {
   type DataZoomComponentOption,
   type GridComponentOption,
   type LegendComponentOption,
+  type ParallelComponentOption,
   type TitleComponentOption,
   type TooltipComponentOption,
   type VisualMapComponentOption,
@@ -26,6 +41,10 @@ echarts.use([
   ScatterChart,
   BarChart,
   HeatmapChart,
+  // Error bars of group means (custom) and config fields → accuracy (parallel coordinates).
+  CustomChart,
+  ParallelChart,
+  ParallelComponent,
   GridComponent,
   TooltipComponent,
   LegendComponent,
@@ -44,6 +63,7 @@ export type ChartOption = echarts.ComposeOption<
   | ScatterSeriesOption
   | BarSeriesOption
   | HeatmapSeriesOption
+  | CustomSeriesOption
   | GridComponentOption
   | TooltipComponentOption
   | LegendComponentOption
@@ -51,6 +71,12 @@ export type ChartOption = echarts.ComposeOption<
   | VisualMapComponentOption
   | DataZoomComponentOption
 >;
+
+/**
+ * Parallel coordinates have their own option type: echarts' ComposeOption over both parallel and
+ * grid components loses the grid's fields (the union widens `grid` into axis options).
+ */
+export type ParallelOption = echarts.ComposeOption<ParallelSeriesOption | ParallelComponentOption | TooltipComponentOption | VisualMapComponentOption>;
 
 export { echarts };
 
