@@ -9,7 +9,6 @@ import {
   type CustomSeriesOption,
   type HeatmapSeriesOption,
   type LineSeriesOption,
-  type ParallelSeriesOption,
   type ScatterSeriesOption,
 } from 'echarts/charts';
 import {
@@ -26,11 +25,11 @@ import {
   type DataZoomComponentOption,
   type GridComponentOption,
   type LegendComponentOption,
-  type ParallelComponentOption,
   type TitleComponentOption,
   type TooltipComponentOption,
   type VisualMapComponentOption,
 } from 'echarts/components';
+import type { EChartsOption } from 'echarts';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 
@@ -73,10 +72,10 @@ export type ChartOption = echarts.ComposeOption<
 >;
 
 /**
- * Parallel coordinates have their own option type: echarts' ComposeOption over both parallel and
+ * Parallel coordinates take echarts' full option type: ComposeOption over both parallel and
  * grid components loses the grid's fields (the union widens `grid` into axis options).
  */
-export type ParallelOption = echarts.ComposeOption<ParallelSeriesOption | ParallelComponentOption | TooltipComponentOption | VisualMapComponentOption>;
+export type ParallelOption = EChartsOption;
 
 export { echarts };
 
