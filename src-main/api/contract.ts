@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { EpochMetrics, ProgressInfo } from '../train/messages.js';
+import type { EpochMetrics, ProgressInfo, StepPoint } from '../train/messages.js';
 import { BACKENDS, DATASETS, type RunConfig } from '../vit/config.js';
 import type { CostBreakdown } from '../vit/cost.js';
 import type { SweepPlan } from '../runs/sweep.js';
 import { MAX_REPEATS } from '../../src-shared/groups.js';
-import type { Comparison, FilterField, GroupFigure, GroupListResult, GroupQuery, GroupSortField, ListQuery, ListResult, RunDetail, RunStatus, SortField } from '../store/types.js';
+import type { Comparison, FilterField, GroupFigure, GroupListResult, GroupQuery, GroupSortField, ListQuery, StepCurve, ListResult, RunDetail, RunStatus, SortField } from '../store/types.js';
 
 /**
  * The one contract between the dashboard and the engine: every request's name, its input schema
@@ -125,6 +125,8 @@ export const requests = {
   'runs/list': def<ListResult>()(listQuerySchema),
   'runs/get': def<RunDetail>()(z.object({ id }).strict()),
   'runs/groups': def<GroupListResult>()(groupQuerySchema),
+  /** Per-step training curves of up to 100 runs, by id (an unknown id is absent). */
+  'runs/steps': def<Record<string, StepCurve>>()(z.object({ ids: z.array(id).min(1).max(100) }).strict()),
   /** `id` is the first run's; `ids` every repeat's, in seed order. */
   'runs/start': def<{ id: string; ids: string[] }>()(
     z
@@ -169,6 +171,7 @@ export type RequestResult<N extends RequestName> = NonNullable<(typeof requests)
 export type ApiEvent =
   | { type: 'run/progress'; runId: string; progress: ProgressInfo }
   | { type: 'run/epoch'; runId: string; metrics: EpochMetrics }
+  | { type: 'run/step'; runId: string; point: StepPoint }
   | { type: 'run/status'; runId: string; status: RunStatus; error?: string }
   | { type: 'runs/changed'; reason: 'created' | 'deleted' | 'updated' };
 

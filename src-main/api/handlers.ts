@@ -54,6 +54,7 @@ const handlers: Handlers = {
   'runs/list': (q, ctx) => ctx.supervisor.store.list(q),
   'runs/get': ({ id }, ctx) => ctx.supervisor.store.get(id),
   'runs/groups': (q, ctx) => ctx.supervisor.store.listGroups(q),
+  'runs/steps': ({ ids }, ctx) => Object.fromEntries(ids.filter((i) => ctx.supervisor.store.has(i)).map((i) => [i, ctx.supervisor.store.steps.get(i)])),
   'runs/start': (i, ctx) => {
     const config = resolveConfig(i.config as Partial<RunConfig>, i.preset);
     const seeds = seedsOf(i, config.seed) ?? [config.seed];

@@ -21,6 +21,8 @@ export interface SupervisorOptions {
   drainQueue?: boolean;
   /** Progress events per run per second at most (the UI needs a few, the worker sends more). */
   progressPerSecond?: number;
+  /** Per-step curve points per epoch (default 20, `VITLAB_STEP_POINTS`; 0: none). */
+  stepPoints?: number;
 }
 
 type Listener = (e: ApiEvent) => void;
@@ -139,7 +141,7 @@ export class Supervisor {
     const checkpointDir = path.join(this.opts.checkpointRoot, id);
     // Runs with stored epochs were requeued by resume(): continue from the newest checkpoint.
     const resumeFrom = detail.epochsDone > 0 ? latestResumableCheckpoint(checkpointDir)?.dir : undefined;
-    const handle = startWorker({ type: 'start', runId: id, config: detail.config, checkpointDir, dataDir: this.opts.dataDir, resumeFrom }, (m) =>
+    const handle = startWorker({ type: 'start', runId: id, config: detail.config, checkpointDir, dataDir: this.opts.dataDir, resumeFrom, stepPoints: this.opts.stepPoints }, (m) =>
       this.onMessage(id, m),
     );
     this.active.set(id, { handle, cancelRequested: false, lastProgressEmit: 0 });
@@ -184,6 +186,16 @@ export class Supervisor {
         }
         return;
       }
+      case 'step':
+        try {
+          store.steps.append(id, m.point);
+        } catch {
+          // A curve point that cannot be stored (malformed, store busy) is skipped: it is not
+          // worth failing the run, and the epoch's own metrics still land.
+          return;
+        }
+        this.emit({ type: 'run/step', runId: id, point: m.point });
+        break;
       case 'epoch':
         store.addEpoch(id, m.metrics);
         this.emit({ type: 'run/epoch', runId: id, metrics: m.metrics });

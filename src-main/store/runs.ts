@@ -6,6 +6,7 @@ import { computeCost, type CostBreakdown } from '../vit/cost.js';
 import { NotFoundError, StoreError } from './errors.js';
 import { GroupQueries } from './groups.js';
 import { checkPage } from './page.js';
+import { StepCurves } from './steps.js';
 
 // Callers that hold a RunStore can catch its errors without a second import path.
 export { NotFoundError, StoreError } from './errors.js';
@@ -235,12 +236,15 @@ export class RunStore {
   private readonly s;
   private readonly listCache = new Map<string, BetterSqlite3.Statement>();
   private groupQueries?: GroupQueries;
+  /** Per-step training curves (store/steps.ts). */
+  readonly steps: StepCurves;
 
   constructor(
     readonly db: DB,
     options: RunStoreOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.steps = new StepCurves(db);
     const p = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
     this.s = {
       insertRun: p(`INSERT INTO runs (id, name, status, config_json, dataset, image, channels, classes, patch, dim, depth, heads,
@@ -503,7 +507,10 @@ export class RunStore {
     this.transaction(() => {
       const status = this.statusOf(id);
       if (!REQUEUABLE.includes(status)) this.refuse(id, status, 'requeue it');
-      if (options.keepEpochs !== undefined) this.s.deleteEpochsAfter.run(id, options.keepEpochs);
+      if (options.keepEpochs !== undefined) {
+        this.s.deleteEpochsAfter.run(id, options.keepEpochs);
+        this.steps.deleteAfter(id, options.keepEpochs);
+      }
       this.s.deleteClassResults.run(id);
       this.s.deleteConfusion.run(id);
       this.s.requeue.run(this.s.nextQueueSeq.get(), id);

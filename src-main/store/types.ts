@@ -236,3 +236,10 @@ export interface GroupListResult {
   total: number;
   groups: RunGroup[];
 }
+
+/** A run's per-step training curve: x in fractional epochs, loss and accuracy (0..1) of the batches up to x. */
+export interface StepCurve {
+  x: number[];
+  loss: number[];
+  acc: number[];
+}
