@@ -53,3 +53,14 @@ describe('groups compared over seeds', () => {
     expect(d[2]!.welch!.significant).toBe(true);
   });
 });
+
+describe('effect of a field', () => {
+  it('per value: the shared summary and 95 % interval', async () => {
+    const { effectGroups } = await import('../../src-renderer/src/lib/compare.js');
+    const runs = [0.8, 0.81, 0.82].map((acc, i) => ({ id: `r${i}`, name: '', config: { depth: 2, seed: i }, testAcc: acc, params: 1, macsPerImage: 1 }));
+    const [g] = effectGroups(runs, 'depth');
+    expect(g!.meanAcc).toBeCloseTo(0.81, 12);
+    expect(g!.sdAcc).toBeCloseTo(0.01, 12);
+    expect(g!.ciAcc!.half).toBeCloseTo((studentTQuantile(0.975, 2) * 0.01) / Math.sqrt(3), 12);
+  });
+});
