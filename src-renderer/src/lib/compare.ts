@@ -3,7 +3,7 @@
  * groups (mean and spread of accuracy per value of a field), deltas against a baseline.
  */
 
-import { meanInterval, summarize, type Interval } from '../../../src-shared/stats';
+import { meanInterval, summarize, type Interval } from '../../../src-shared/stats.js';
 
 export interface CompareRun {
   id: string;
