@@ -1,52 +1,23 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src-main/store/types.js';
-import { launchChromium } from './browser.js';
 import { fill, go, shot } from './flows.js';
+import { serveDashboard, type ServedDashboard } from './serve.js';
 
 /**
  * Repeats over seeds, end to end: 3 seeds × 2 tiny configs trained for real by `vitlab serve`,
  * one launched from the form (Repeats = 3), one through the API (seeds 0, 1, 2); the grouped runs
  * table, the group compare view and the live per-step curve, in Debian's Chromium.
  */
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-e2e-repeats-'));
-let server: ChildProcess;
+let served: ServedDashboard;
 let url = '';
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  server = spawn(process.execPath, [path.join(root, 'bin/vitlab.js'), 'serve', '--db', path.join(tmp, 'e2e.db'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    let err = '';
-    server.stdout!.on('data', (d) => {
-      out += d;
-      const m = /ViT Lab: (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    server.stderr!.on('data', (d) => (err += d));
-    server.on('exit', (code) => reject(new Error(`vitlab serve exited with ${code}: ${err}`)));
-  });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(url);
+  served = await serveDashboard('vitlab-e2e-repeats-');
+  ({ url, page } = served);
 }, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  await new Promise((r) => (server?.exitCode !== null ? r(null) : server.once('exit', r)));
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(async () => served?.close());
 
 async function api<T>(name: string, input: unknown): Promise<T> {
   const u = new URL(url);
@@ -134,6 +105,6 @@ describe('repeats over seeds in Chromium against vitlab serve', () => {
     await expect.poll(() => page.getByTestId('compare-steps').getAttribute('data-points'), { timeout: 20_000 }).not.toBeNull();
     await gc.scrollIntoViewIfNeeded();
     await shot(page, 'chromium-repeats-compare');
-    expect(pageErrors).toEqual([]);
+    expect(served.pageErrors).toEqual([]);
   });
 });
