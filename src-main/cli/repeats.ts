@@ -4,7 +4,9 @@ import { meanInterval, summarize } from '../../src-shared/stats.js';
 import { pct } from '../report/format.js';
 import type { RunConfig } from '../vit/config.js';
 import { numberFlag, UsageError, type FlagValues } from './args.js';
+import type { GroupListResult } from '../store/types.js';
 import { describeModel } from './cost.js';
+import { textTable } from './table.js';
 import { watchRuns } from './watch.js';
 
 /** `--repeats N` or `--seeds 0,1,2`: the same config trained once per seed (train and sweep). */
@@ -53,4 +55,39 @@ export async function runRepeats(values: FlagValues, seeds: number[], config: Ru
   } finally {
     await engine.close();
   }
+}
+
+const pt = (x: number) => (100 * x).toFixed(2);
+
+/** Every field but the seed, short: a group is all of them. */
+function groupConfigText(c: RunConfig): string {
+  const limits = c.limitTrain || c.limitTest ? ` · ${c.limitTrain || 'all'}/${c.limitTest || 'all'} images` : '';
+  return `${c.dataset} L${c.depth} d${c.dim} h${c.heads} p${c.patch} mlp${c.mlp} ${c.activation} drop${c.dropout} · ${c.recipe} ${c.epochs}ep b${c.batch} lr${c.lr} ${c.backend}${limits}`;
+}
+
+/** `vitlab ls --groups`: one line per group with n, mean ± std, min–max and the 95 % interval. */
+export function groupsText(r: GroupListResult, dbPath: string): string {
+  if (r.groups.length === 0) return `no runs in ${dbPath}`;
+  const table = textTable(
+    ['n', 'done', 'test acc mean ± std', 'min–max', '95 % CI', 'loss mean', 'params', 'MACs/image', 'config', 'seeds'],
+    r.groups.map((g) => {
+      const a = g.testAcc;
+      const ci = a ? meanInterval(a) : null;
+      return [
+        g.n,
+        a?.n ?? 0,
+        a ? `${pct(a.mean)}${a.std !== null ? ` ± ${pt(a.std)}` : ''}` : '—',
+        a ? `${pt(a.min)}–${pt(a.max)}` : '—',
+        ci ? `${pt(ci.low)}–${pt(ci.high)}` : '—',
+        g.testLoss ? g.testLoss.mean.toFixed(4) : '—',
+        g.params,
+        g.macsPerImage,
+        groupConfigText(g.config),
+        g.seeds.slice(0, 10).join(',') + (g.seeds.length > 10 ? ',…' : ''),
+      ];
+    }),
+    { right: [true, true, true, true, true, true, true, true, false, false] },
+  );
+  const more = r.total > r.groups.length ? `\n(${r.groups.length} of ${r.total} groups shown)` : '';
+  return `${table}\nstd: sample standard deviation over seeds; 95 % CI: Student's t interval of the mean; over completed runs.${more}`;
 }

@@ -3,9 +3,9 @@ import { compact, pct } from '../report/format.js';
 import { evalResultOf, resultBlock } from '../report/result-block.js';
 import { parseGridValues, planSweep, sweepRunName, type SweepGrid } from '../runs/sweep.js';
 import { gridWithSeeds } from '../../src-shared/groups.js';
-import { REPEAT_FLAGS, seedsFromFlags } from './repeats.js';
+import { groupsText, REPEAT_FLAGS, seedsFromFlags } from './repeats.js';
 import { RUN_STATUSES } from '../api/contract.js';
-import type { RunStatus, SortField } from '../store/types.js';
+import type { GroupSortField, RunStatus, SortField } from '../store/types.js';
 import { computeCost } from '../vit/cost.js';
 import { modelSummary } from '../vit/summary.js';
 import { CONFIG_FLAGS, configFromFlags, numberFlag, parseFlags, UsageError } from './args.js';
@@ -15,13 +15,15 @@ import { DB_FLAGS } from './train.js';
 import { watchRuns } from './watch.js';
 
 
-export const LS_USAGE = `vitlab ls [--db PATH] [--sort FIELD] [--asc] [--status S[,S]] [--search TEXT] [--limit N] [--json]
-  Lists stored runs, newest first unless --sort names a field (testAcc, params, macsPerImage, depth, …).`;
+export const LS_USAGE = `vitlab ls [--db PATH] [--sort FIELD] [--asc] [--status S[,S]] [--search TEXT] [--limit N] [--groups] [--json]
+  Lists stored runs, newest first unless --sort names a field (testAcc, params, macsPerImage, depth, …).
+  --groups: one line per config (runs equal but for the seed) with n, test accuracy mean ± std,
+  min–max and 95 % interval, best mean first (--sort n, testAccStd, testLoss, params, … for others).`;
 
 export function runLs(argv: string[], print: (s: string) => void): number {
   const { values } = parseFlags(
     argv,
-    { ...DB_FLAGS, sort: { type: 'string' }, asc: { type: 'boolean' }, status: { type: 'string' }, search: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+    { ...DB_FLAGS, sort: { type: 'string' }, asc: { type: 'boolean' }, status: { type: 'string' }, search: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, groups: { type: 'boolean' } },
     { configFlags: false },
   );
   if (values.help) {
@@ -32,6 +34,17 @@ export function runLs(argv: string[], print: (s: string) => void): number {
   for (const s of status ?? []) if (!RUN_STATUSES.includes(s as RunStatus)) throw new UsageError(`--status: "${s}" is not one of ${RUN_STATUSES.join(', ')}`);
   const engine = openEngine({ dbPath: values.db as string | undefined });
   try {
+    if (values.groups) {
+      const groups = engine.store.listGroups({
+        status: status as RunStatus[] | undefined,
+        search: values.search as string | undefined,
+        sort: ((values.sort as string | undefined) ?? 'testAcc') as GroupSortField,
+        dir: values.asc ? 'asc' : 'desc',
+        limit: numberFlag('limit', values.limit as string | undefined) ?? 1000,
+      });
+      print(values.json ? JSON.stringify(groups, null, 2) : groupsText(groups, engine.dbPath));
+      return 0;
+    }
     const result = engine.store.list({
       status: status as RunStatus[] | undefined,
       search: values.search as string | undefined,

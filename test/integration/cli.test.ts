@@ -67,6 +67,10 @@ describe('vitlab repeats over seeds', () => {
     expect(out.accuracy.std).toBeCloseTo(Math.abs(accs[0]! - accs[1]!) / Math.SQRT2, 12);
     const ls = JSON.parse(vitlab('ls', '--db', db, '--json').out) as { rows: { name: string; config: Record<string, unknown> }[] };
     expect(ls.rows.map((r) => r.name).sort()).toEqual(['rep seed=5', 'rep seed=6']);
+    const groups = vitlab('ls', '--groups', '--db', db);
+    expect(groups.code, groups.err).toBe(0);
+    expect(groups.out).toContain(`${(100 * out.accuracy.mean).toFixed(2)}% ± ${(100 * out.accuracy.std).toFixed(2)}`);
+    expect(groups.out).toMatch(/^\s*2\s+2\s/m);
     const { seed: _a, ...c0 } = ls.rows[0]!.config;
     const { seed: _b, ...c1 } = ls.rows[1]!.config;
     expect(c0).toEqual(c1);
