@@ -34,24 +34,20 @@ export function runLs(argv: string[], print: (s: string) => void): number {
   for (const s of status ?? []) if (!RUN_STATUSES.includes(s as RunStatus)) throw new UsageError(`--status: "${s}" is not one of ${RUN_STATUSES.join(', ')}`);
   const engine = openEngine({ dbPath: values.db as string | undefined });
   try {
+    // The same run filters and page for the run list and the grouped list.
+    const query = {
+      status: status as RunStatus[] | undefined,
+      search: values.search as string | undefined,
+      dir: values.asc ? ('asc' as const) : ('desc' as const),
+      limit: numberFlag('limit', values.limit as string | undefined) ?? 1000,
+    };
+    const sort = values.sort as string | undefined;
     if (values.groups) {
-      const groups = engine.store.listGroups({
-        status: status as RunStatus[] | undefined,
-        search: values.search as string | undefined,
-        sort: ((values.sort as string | undefined) ?? 'testAcc') as GroupSortField,
-        dir: values.asc ? 'asc' : 'desc',
-        limit: numberFlag('limit', values.limit as string | undefined) ?? 1000,
-      });
+      const groups = engine.store.listGroups({ ...query, sort: (sort ?? 'testAcc') as GroupSortField });
       print(values.json ? JSON.stringify(groups, null, 2) : groupsText(groups, engine.dbPath));
       return 0;
     }
-    const result = engine.store.list({
-      status: status as RunStatus[] | undefined,
-      search: values.search as string | undefined,
-      sort: ((values.sort as string | undefined) ?? 'createdAt') as SortField,
-      dir: values.asc ? 'asc' : 'desc',
-      limit: numberFlag('limit', values.limit as string | undefined) ?? 1000,
-    });
+    const result = engine.store.list({ ...query, sort: (sort ?? 'createdAt') as SortField });
     if (values.json) {
       print(JSON.stringify(result, null, 2));
       return 0;
