@@ -16,7 +16,8 @@ import { openEngine } from '../src-main/app/engine.js';
 import { launchChromium } from '../test/e2e/browser.js';
 import { populate } from './fake-runs.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '2000' } } });
+// --steps N: per-step curve points per epoch stored for every run (issue 14; default off, as before).
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '2000' }, steps: { type: 'string', default: '0' } } });
 const RUNS = Number(values.runs);
 const root = resolve(import.meta.dirname, '..');
 if (spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'ignore' }).status !== 0) throw new Error('electron-vite build failed');
@@ -25,7 +26,7 @@ const dir = mkdtempSync(join(tmpdir(), 'vitlab-bench-compare-'));
 const engine = openEngine({ dbPath: join(dir, 'bench.db') });
 let clock = Date.parse('2025-06-01T00:00:00Z');
 // About 80 % of generated runs complete; make enough for the selection to be all completed runs.
-populate(engine.store, Math.ceil(RUNS * 1.35) + 3, dir, (ms) => (clock += ms));
+populate(engine.store, Math.ceil(RUNS * 1.35) + 3, dir, (ms) => (clock += ms), { stepPoints: Number(values.steps) });
 const ids = engine.store.list({ status: 'completed', limit: RUNS, sort: 'createdAt', dir: 'asc' }).rows.map((r) => r.id);
 const server = await serve(makeContext(engine), { staticDir: join(root, 'out/renderer') });
 const browser = await launchChromium();

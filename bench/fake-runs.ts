@@ -56,15 +56,29 @@ export const ENV: RunEnvironment = {
   machine: { platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'bench', memoryGiB: 8, hostname: 'bench' },
 };
 
+export interface PopulateOptions {
+  /**
+   * Per-step curve points per epoch stored for every epoch (issue 14; 20 is what the worker sends).
+   * Default 0: the database of earlier figures, so before/after runs compare.
+   */
+  stepPoints?: number;
+  /** Every run is repeated over this many seeds (same config, consecutive runs). Default 1. */
+  repeats?: number;
+}
+
 /** Writes `count` runs (the newest three still queued); returns how many epoch rows it wrote. */
-export function populate(store: RunStore, count: number, dir: string, advance: (ms: number) => void): number {
+export function populate(store: RunStore, count: number, dir: string, advance: (ms: number) => void, opts: PopulateOptions = {}): number {
   let epochRows = 0;
+  const repeats = opts.repeats ?? 1;
+  let repeatOf: RunConfig | null = null;
   store.transaction(() => {
     let sweepId: string | undefined;
     for (let i = 0; i < count; i++) {
       advance(Math.floor(rand() * 6 * 60_000));
       if (i % 40 === 0) sweepId = rand() < 0.5 ? store.createSweep({ grid: { depth: [2, 4, 6] } }) : undefined;
-      const config = randomConfig();
+      // Repeats reuse the previous config with the next seed; the rand() sequence of a run is unchanged.
+      const config: RunConfig = repeatOf && i % repeats !== 0 ? { ...repeatOf, seed: repeatOf.seed + 1 } : randomConfig();
+      repeatOf = repeats > 1 ? config : null;
       const name = `${sweepId ? 'sweep' : pick(['baseline', 'ablation', 'try', 'seed repro', 'wide'])} L${config.depth} h${config.heads} p${config.patch} d${config.dim} #${i}`;
       const id = store.createRun({ name, config, sweepId, tags: rand() < 0.2 ? [pick(['keeper', 'paper', 'gelu', 'bug'])] : [] });
       if (i >= count - 3) continue; // the newest few are still queued
@@ -78,6 +92,11 @@ export function populate(store: RunStore, count: number, dir: string, advance: (
         const acc = ceiling * (1 - Math.exp(-e / 2.5));
         store.addEpoch(id, { epoch: e, trainLoss: 1.5 / e, trainAcc: Math.min(1, acc + 0.02), testLoss: 1.4 / e, testAcc: acc, seconds: 30, samplesPerSec: 150, lr: config.lr });
         epochRows++;
+        // Deterministic curve points (no rand(): the runs stay the same with or without them).
+        for (let k = 1; k <= (opts.stepPoints ?? 0); k++) {
+          const x = e - 1 + k / opts.stepPoints!;
+          store.steps.append(id, { epoch: e, at: k / opts.stepPoints!, loss: 1.5 / Math.max(0.2, x), acc: Math.min(1, ceiling * (1 - Math.exp(-x / 2.5)) + 0.02) });
+        }
       }
       if (status === 'completed') {
         const perClass = Array.from({ length: 10 }, () => {

@@ -3,7 +3,11 @@
  * results for the finished ones) in a temporary database, then the median time of each query the
  * dashboard's table makes. Target: under 20 ms for a page.
  *
- *   npx tsx bench/store-list.ts [--runs 10000] [--reps 40]
+ *   npx tsx bench/store-list.ts [--runs 10000] [--reps 40] [--steps 20] [--repeats 3]
+ *
+ * --steps N stores N per-step curve points per epoch (issue 14: the worker sends 20), --repeats N
+ * repeats every config over N seeds (groups of N); both default off, the database of the earlier
+ * figures. The grouped-list and per-step cases are the issue-14 queries.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +18,9 @@ import { RunStore } from '../src-main/store/runs.js';
 import type { ListQuery } from '../src-main/store/types.js';
 import { populate } from './fake-runs.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '10000' }, reps: { type: 'string', default: '40' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '10000' }, reps: { type: 'string', default: '40' }, steps: { type: 'string', default: '0' }, repeats: { type: 'string', default: '1' } },
+});
 const RUNS = Number(values.runs);
 const REPS = Number(values.reps);
 
@@ -25,7 +31,7 @@ try {
   let clock = Date.parse('2025-06-01T00:00:00Z');
   const store = new RunStore(openDatabase(dbPath), { now: () => new Date(clock) });
   const t0 = performance.now();
-  const epochRows = populate(store, RUNS, dir, (ms) => (clock += ms));
+  const epochRows = populate(store, RUNS, dir, (ms) => (clock += ms), { stepPoints: Number(values.steps), repeats: Number(values.repeats) });
   const buildMs = performance.now() - t0;
   const someId = store.list({ sort: 'testAcc', limit: 1 }).rows[0].id;
 
@@ -44,6 +50,11 @@ try {
     ['depth 4 & patch 7, best acc', () => store.list({ filters: { depth: 4, patch: 7 }, sort: 'testAcc', limit: 50 } satisfies ListQuery)],
     ['count (all runs)', () => store.db.prepare('SELECT count(*) FROM runs').pluck().get()],
     ['get(id) full detail', () => store.get(someId)],
+    ['groups page 1, best mean acc', () => store.listGroups({ sort: 'testAcc', limit: 50 })],
+    ['groups page 1, newest', () => store.listGroups({ sort: 'createdAt', limit: 50 })],
+    ['groups n ≥ 2, smallest std', () => store.listGroups({ having: { n: { min: 2 } }, sort: 'testAccStd', dir: 'asc', limit: 50 })],
+    ['groups depth 4, best mean acc', () => store.listGroups({ filters: { depth: 4 }, sort: 'testAcc', limit: 50 })],
+    ['per-step curve of one run', () => store.steps.get(someId)],
   ];
 
   const rows: [string, string, string, string][] = [];

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ErrorKind } from '../../src-shared/errors.js';
 import { COLUMN_KEYS } from '../../src-shared/fields.js';
 import { RUN_STATUSES } from '../../src-shared/run-status.js';
-import type { EpochMetrics, ProgressInfo } from '../train/messages.js';
+import type { EpochMetrics, ProgressInfo, StepPoint } from '../train/messages.js';
 import { BACKENDS, DATASETS, type RunConfig } from '../vit/config.js';
 import type { CostBreakdown } from '../vit/cost.js';
 import type { SweepPlan } from '../runs/sweep.js';
@@ -10,7 +10,8 @@ import { MAX_IMAGE_BYTES, MAX_PAGE, WEIGHT_FORMATS } from '../inspect/formats.js
 import type { WeightsExportResult } from '../inspect/export.js';
 import type { AttentionResult } from '../inspect/messages.js';
 import type { MistakesResult } from '../inspect/service.js';
-import type { Comparison, FilterField, ListQuery, ListResult, RunDetail, RunStatus, SortField } from '../store/types.js';
+import { MAX_REPEATS } from '../../src-shared/groups.js';
+import type { Comparison, FilterField, GroupFigure, GroupListResult, GroupQuery, GroupSortField, ListQuery, StepCurve, ListResult, RunDetail, RunStatus, SortField } from '../store/types.js';
 
 /**
  * The one contract between the dashboard and the engine: every request's name, its input schema
@@ -28,6 +29,21 @@ const ids = z.array(id).min(1, 'ids must name at least one run').max(10_000);
 const jsonObject = <V extends z.ZodType>(value: V) => z.object({}).catchall(value);
 const configInput = jsonObject(z.unknown());
 const gridSchema = jsonObject(z.array(z.union([z.string(), z.number()])).min(1).max(100));
+/**
+ * Repeats of one config over seeds (src-shared/groups.ts): `repeats` N runs seeded from the
+ * config's seed on, or the given `seeds`; never both.
+ */
+const repeatFields = {
+  repeats: z.number().int('repeats must be a whole number').min(1, 'repeats must be at least 1').max(MAX_REPEATS, `repeats must be at most ${MAX_REPEATS}`).optional(),
+  seeds: z
+    .array(z.number().int('seeds must be whole numbers').min(0, 'seeds must be at least 0').max(2 ** 31 - 1))
+    .min(1, 'seeds must list at least one seed')
+    .max(MAX_REPEATS, `seeds must list at most ${MAX_REPEATS}`)
+    .refine((s) => new Set(s).size === s.length, 'seeds: each seed at most once')
+    .optional(),
+};
+const oneRepeatForm = (v: { repeats?: number; seeds?: number[] }) => v.repeats === undefined || v.seeds === undefined;
+const oneRepeatFormError = { message: 'give repeats or seeds, not both', path: ['seeds'] };
 
 export { RUN_STATUSES };
 const CONFIG_COLUMNS = COLUMN_KEYS;
@@ -74,6 +90,19 @@ export const listQuerySchema = z
   })
   .strict() satisfies z.ZodType<ListQuery>;
 
+export const GROUP_FIGURES = ['n', 'testAcc', 'testAccStd', 'testAccMin', 'testAccMax', 'testLoss', 'testLossStd', 'params', 'macsPerImage', 'createdAt'] as const satisfies readonly GroupFigure[];
+export const GROUP_SORT_FIELDS = [...GROUP_FIGURES, ...CONFIG_COLUMNS.filter((c) => c !== 'seed')] as const satisfies readonly GroupSortField[];
+const range = z.object({ min: z.number().optional(), max: z.number().optional() }).strict();
+
+/** The runs table grouped by config without the seed: the run filters, then the groups' own. */
+export const groupQuerySchema = z
+  .object({
+    ...listQuerySchema.pick({ status: true, sweepId: true, ids: true, search: true, filters: true, dir: true, limit: true, offset: true }).shape,
+    sort: z.enum(GROUP_SORT_FIELDS as readonly GroupSortField[] as [GroupSortField, ...GroupSortField[]], { error: `sort must be one of ${GROUP_SORT_FIELDS.join(', ')}` }).optional(),
+    having: z.partialRecord(z.enum(GROUP_FIGURES), range).optional(),
+  })
+  .strict() satisfies z.ZodType<GroupQuery>;
+
 export const EXPORT_FORMATS = ['md', 'html', 'csv', 'json', 'pdf'] as const;
 
 type Def<I extends z.ZodType, R> = { input: I; result?: R };
@@ -112,8 +141,15 @@ export const requests = {
   'system/info': def<SystemInfo>()(z.object({}).strict()),
   'runs/list': def<ListResult>()(listQuerySchema),
   'runs/get': def<RunDetail>()(z.object({ id }).strict()),
-  'runs/start': def<{ id: string }>()(
-    z.object({ config: configInput, preset: z.string().optional(), name: z.string().max(200).optional(), tags: z.array(z.string().max(50)).max(20).optional(), notes: z.string().max(10_000).optional() }).strict(),
+  'runs/groups': def<GroupListResult>()(groupQuerySchema),
+  /** Per-step training curves of up to 100 runs, by id (an unknown id is absent). */
+  'runs/steps': def<Record<string, StepCurve>>()(z.object({ ids: z.array(id).min(1).max(100) }).strict()),
+  /** `id` is the first run's; `ids` every repeat's, in seed order. */
+  'runs/start': def<{ id: string; ids: string[] }>()(
+    z
+      .object({ config: configInput, preset: z.string().optional(), name: z.string().max(200).optional(), tags: z.array(z.string().max(50)).max(20).optional(), notes: z.string().max(10_000).optional(), ...repeatFields })
+      .strict()
+      .refine(oneRepeatForm, oneRepeatFormError),
   ),
   'runs/cancel': def<{ id: string; status: RunStatus }>()(z.object({ id }).strict()),
   'runs/delete': def<{ deleted: string[] }>()(z.object({ ids }).strict()),
@@ -122,9 +158,9 @@ export const requests = {
     z.object({ id, name: z.string().min(1).max(200).optional(), notes: z.string().max(10_000).optional(), tags: z.array(z.string().max(50)).max(20).optional() }).strict(),
   ),
   'cost/preview': def<CostPreview>()(z.object({ config: configInput, batch: z.number().int().positive().max(100_000).optional() }).strict()),
-  'sweeps/preview': def<SweepPlan & { total: number }>()(z.object({ base: configInput, grid: gridSchema }).strict()),
+  'sweeps/preview': def<SweepPlan & { total: number }>()(z.object({ base: configInput, grid: gridSchema, ...repeatFields }).strict().refine(oneRepeatForm, oneRepeatFormError)),
   'sweeps/start': def<{ sweepId: string; runIds: string[]; skipped: SweepPlan['skipped'] }>()(
-    z.object({ base: configInput, grid: gridSchema, name: z.string().max(200).optional() }).strict(),
+    z.object({ base: configInput, grid: gridSchema, name: z.string().max(200).optional(), ...repeatFields }).strict().refine(oneRepeatForm, oneRepeatFormError),
   ),
   'reports/export': def<ExportResult>()(
     z
@@ -175,6 +211,7 @@ export type RequestResult<N extends RequestName> = NonNullable<(typeof requests)
 export type ApiEvent =
   | { type: 'run/progress'; runId: string; progress: ProgressInfo }
   | { type: 'run/epoch'; runId: string; metrics: EpochMetrics }
+  | { type: 'run/step'; runId: string; point: StepPoint }
   | { type: 'run/status'; runId: string; status: RunStatus; error?: string }
   | { type: 'runs/changed'; reason: 'created' | 'deleted' | 'updated' };
 

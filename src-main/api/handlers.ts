@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { locateDataset } from '../data/datasets.js';
 import { DomainError } from '../../src-shared/errors.js';
 import type { Supervisor } from '../runs/supervisor.js';
-import { planSweep, sweepRunName } from '../runs/sweep.js';
+import { planSweep, sweepRunName, type SweepGrid } from '../runs/sweep.js';
+import { gridWithSeeds, repeatName, repeatSeeds, withSeeds } from '../../src-shared/groups.js';
 import { admissionIssues, validateRun } from '../runs/admission.js';
 import { BACKENDS, configIssues, PRESETS, resolveConfig, SEED_CONFIG, validateConfig, type RunConfig } from '../vit/config.js';
 import { computeCost } from '../vit/cost.js';
@@ -52,7 +53,14 @@ const handlers: Handlers = {
   }),
   'runs/list': (q, ctx) => ctx.supervisor.store.list(q),
   'runs/get': ({ id }, ctx) => ctx.supervisor.store.get(id),
-  'runs/start': (i, ctx) => ({ id: ctx.supervisor.enqueue(resolveConfig(i.config as Partial<RunConfig>, i.preset), { name: i.name, tags: i.tags, notes: i.notes }) }),
+  'runs/groups': (q, ctx) => ctx.supervisor.store.listGroups(q),
+  'runs/steps': ({ ids }, ctx) => Object.fromEntries(ids.filter((i) => ctx.supervisor.store.has(i)).map((i) => [i, ctx.supervisor.store.steps.get(i)])),
+  'runs/start': (i, ctx) => {
+    const config = resolveConfig(i.config as Partial<RunConfig>, i.preset);
+    const seeds = seedsOf(i, config.seed) ?? [config.seed];
+    const ids = withSeeds(config, seeds).map((c) => ctx.supervisor.enqueue(c, { name: repeatName(i.name, c.seed, seeds.length), tags: i.tags, notes: i.notes }));
+    return { id: ids[0]!, ids };
+  },
   'runs/cancel': ({ id }, ctx) => ({ id, status: ctx.supervisor.cancel(id) }),
   'runs/delete': async ({ ids }, ctx) => ({ deleted: await ctx.supervisor.delete(ids) }),
   'runs/resume': ({ id }, ctx) => {
@@ -74,14 +82,16 @@ const handlers: Handlers = {
     return { ok: issues.length === 0, issues, config: r.config, cost: computeCost(r.config, i.batch ?? r.config.batch), summary: modelSummary(r.config) };
   },
   'sweeps/preview': (i, ctx) => {
-    const plan = planSweep(resolveConfig(i.base as Partial<RunConfig>), i.grid as never, { validate: (c) => validateRun(c, ctx.supervisor.admission) });
+    const base = resolveConfig(i.base as Partial<RunConfig>);
+    const plan = planSweep(base, sweepGrid(i, base), { validate: (c) => validateRun(c, ctx.supervisor.admission) });
     return { ...plan, total: plan.runs.length + plan.skipped.length };
   },
   'sweeps/start': (i, ctx) => {
     const base = resolveConfig(i.base as Partial<RunConfig>);
-    const plan = planSweep(base, i.grid as never, { validate: (c) => validateRun(c, ctx.supervisor.admission) });
+    const grid = sweepGrid(i, base);
+    const plan = planSweep(base, grid, { validate: (c) => validateRun(c, ctx.supervisor.admission) });
     if (plan.runs.length === 0) throw new DomainError('invalid_input', 'sweep: no valid combination to run', { issues: plan.skipped.flatMap((s) => s.issues) });
-    const sweepId = ctx.supervisor.store.createSweep({ name: i.name ?? `sweep ${new Date().toISOString().slice(0, 16)}`, grid: i.grid, base });
+    const sweepId = ctx.supervisor.store.createSweep({ name: i.name ?? `sweep ${new Date().toISOString().slice(0, 16)}`, grid, base });
     const runIds = plan.runs.map((r) => ctx.supervisor.enqueue(r.config, { name: sweepRunName(r.values), sweepId }));
     return { sweepId, runIds, skipped: plan.skipped };
   },
@@ -108,6 +118,28 @@ const handlers: Handlers = {
 async function inspecting<T>(ctx: HandlerContext, f: (i: Inspector) => Promise<T>): Promise<T> {
   if (!ctx.inspector) throw new DomainError('unavailable', 'inspection is not available in this build');
   return f(ctx.inspector);
+}
+
+/** The seeds a request asks for (null: no repeats asked), as an invalid_input error when impossible. */
+function seedsOf(i: { repeats?: number; seeds?: number[] }, first: number): number[] | null {
+  if (i.repeats === undefined && i.seeds === undefined) return null;
+  try {
+    return repeatSeeds({ repeats: i.repeats, seeds: i.seeds, first });
+  } catch (e) {
+    const message = (e as Error).message;
+    throw new DomainError('invalid_input', message, { issues: [{ field: i.seeds ? 'seeds' : 'repeats', message }], cause: e });
+  }
+}
+
+/** The request's grid with its repeats as the last field (seeds counted from the base's seed). */
+function sweepGrid(i: { grid: Record<string, (string | number)[]>; repeats?: number; seeds?: number[] }, base: RunConfig): SweepGrid {
+  try {
+    return gridWithSeeds(i.grid, seedsOf(i, base.seed)) as SweepGrid;
+  } catch (e) {
+    if (e instanceof DomainError) throw e;
+    const message = (e as Error).message;
+    throw new DomainError('invalid_input', message, { issues: [{ field: 'seed', message }], cause: e });
+  }
 }
 
 /** The one place an error becomes an API error: its code is its kind (src-shared/errors.ts). */

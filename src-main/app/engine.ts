@@ -46,7 +46,7 @@ export function openEngine(
   const store = new RunStore(db, { staleMs: live.staleMs });
   // Checkpoints live beside the database they belong to, so --db keeps a whole experiment together.
   const checkpointRoot = opts.checkpointRoot ?? path.join(path.dirname(dbPath), `${path.basename(dbPath, path.extname(dbPath))}-runs`);
-  const supervisor = new Supervisor(store, { ...opts, heartbeatMs: live.heartbeatMs, checkpointRoot, dataDir: opts.dataDir });
+  const supervisor = new Supervisor(store, { ...opts, heartbeatMs: live.heartbeatMs, checkpointRoot, dataDir: opts.dataDir, stepPoints: opts.stepPoints ?? stepPointsFromEnv() });
   return {
     store,
     supervisor,
@@ -58,4 +58,13 @@ export function openEngine(
       db.close();
     },
   };
+}
+
+/** `VITLAB_STEP_POINTS`: per-step curve points per epoch (0–1000; unset: the worker's default of 20). */
+function stepPointsFromEnv(): number | undefined {
+  const raw = process.env.VITLAB_STEP_POINTS;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 1000) throw new Error(`VITLAB_STEP_POINTS must be a whole number from 0 to 1000, got "${raw}"`);
+  return n;
 }

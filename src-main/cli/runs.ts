@@ -2,8 +2,10 @@ import { validateRun } from '../runs/admission.js';
 import { compact, pct } from '../report/format.js';
 import { evalResultOf, resultBlock } from '../report/result-block.js';
 import { parseGridValues, planSweep, sweepRunName, type SweepGrid } from '../runs/sweep.js';
+import { gridWithSeeds } from '../../src-shared/groups.js';
+import { groupsText, REPEAT_FLAGS, seedsFromFlags } from './repeats.js';
 import { RUN_STATUSES } from '../api/contract.js';
-import type { RunStatus, SortField } from '../store/types.js';
+import type { GroupSortField, RunStatus, SortField } from '../store/types.js';
 import { computeCost } from '../vit/cost.js';
 import { modelSummary } from '../vit/summary.js';
 import { CONFIG_FLAGS, configFromFlags, numberFlag, parseFlags, UsageError } from './args.js';
@@ -14,13 +16,15 @@ import { DB_FLAGS } from './train.js';
 import { watchRuns } from './watch.js';
 
 
-export const LS_USAGE = `vitlab ls [--db PATH] [--sort FIELD] [--asc] [--status S[,S]] [--search TEXT] [--limit N] [--json]
-  Lists stored runs, newest first unless --sort names a field (testAcc, params, macsPerImage, depth, …).`;
+export const LS_USAGE = `vitlab ls [--db PATH] [--sort FIELD] [--asc] [--status S[,S]] [--search TEXT] [--limit N] [--groups] [--json]
+  Lists stored runs, newest first unless --sort names a field (testAcc, params, macsPerImage, depth, …).
+  --groups: one line per config (runs equal but for the seed) with n, test accuracy mean ± std,
+  min–max and 95 % interval, best mean first (--sort n, testAccStd, testLoss, params, … for others).`;
 
 export async function runLs(argv: string[], print: (s: string) => void): Promise<number> {
   const { values } = parseFlags(
     argv,
-    { ...DB_FLAGS, sort: { type: 'string' }, asc: { type: 'boolean' }, status: { type: 'string' }, search: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+    { ...DB_FLAGS, sort: { type: 'string' }, asc: { type: 'boolean' }, status: { type: 'string' }, search: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, groups: { type: 'boolean' } },
     { configFlags: false },
   );
   if (values.help) {
@@ -30,13 +34,20 @@ export async function runLs(argv: string[], print: (s: string) => void): Promise
   const status = (values.status as string | undefined)?.split(',').map((s) => s.trim());
   for (const s of status ?? []) if (!RUN_STATUSES.includes(s as RunStatus)) throw new UsageError(`--status: "${s}" is not one of ${RUN_STATUSES.join(', ')}`);
   return withReadStore(values.db as string | undefined, (store, dbPath) => {
-    const result = store.list({
+    // The same run filters and page for the run list and the grouped list.
+    const query = {
       status: status as RunStatus[] | undefined,
       search: values.search as string | undefined,
-      sort: ((values.sort as string | undefined) ?? 'createdAt') as SortField,
-      dir: values.asc ? 'asc' : 'desc',
+      dir: values.asc ? ('asc' as const) : ('desc' as const),
       limit: numberFlag('limit', values.limit as string | undefined) ?? 1000,
-    });
+    };
+    const sort = values.sort as string | undefined;
+    if (values.groups) {
+      const groups = store.listGroups({ ...query, sort: (sort ?? 'testAcc') as GroupSortField });
+      print(values.json ? JSON.stringify(groups, null, 2) : groupsText(groups, dbPath));
+      return 0;
+    }
+    const result = store.list({ ...query, sort: (sort ?? 'createdAt') as SortField });
     if (values.json) {
       print(JSON.stringify(result, null, 2));
       return 0;
@@ -160,18 +171,19 @@ export async function runResume(argv: string[], print: (s: string) => void): Pro
   });
 }
 
-export const SWEEP_USAGE = `vitlab sweep [--preset NAME] [--FIELD v1,v2,...]... [--name NAME] [--queue-only] [--db PATH] [--data DIR] [--json]
+export const SWEEP_USAGE = `vitlab sweep [--preset NAME] [--FIELD v1,v2,...]... [--repeats N | --seeds 0,1,2] [--name NAME] [--queue-only] [--db PATH] [--data DIR] [--json]
   Expands a grid over config fields (e.g. --depth 2,4,6 --heads 2,4 --patch 4,7) into queued runs
   sharing a sweep id, lists the combinations the config rules refuse, then trains the queue
-  (unless --queue-only; \`vitlab queue\` or the app picks queued runs up later).`;
+  (unless --queue-only; \`vitlab queue\` or the app picks queued runs up later). --repeats N (or
+  --seeds) trains every combination once per seed, the repeats of a combination one after another.`;
 
 export async function runSweep(argv: string[], print: (s: string) => void): Promise<number> {
-  const { values } = parseFlags(argv, { ...DB_FLAGS, preset: { type: 'string' }, name: { type: 'string' }, 'queue-only': { type: 'boolean' }, json: { type: 'boolean' } });
+  const { values } = parseFlags(argv, { ...DB_FLAGS, ...REPEAT_FLAGS, preset: { type: 'string' }, name: { type: 'string' }, 'queue-only': { type: 'boolean' }, json: { type: 'boolean' } });
   if (values.help) {
     print(SWEEP_USAGE);
     return 0;
   }
-  const grid: SweepGrid = {};
+  let grid: SweepGrid = {};
   const single: Record<string, unknown> = { preset: values.preset };
   for (const [flag, key] of Object.entries(CONFIG_FLAGS)) {
     const raw = values[flag] as string | undefined;
@@ -180,8 +192,13 @@ export async function runSweep(argv: string[], print: (s: string) => void): Prom
     if (list.length > 1) grid[key] = list;
     else single[flag] = raw;
   }
-  if (Object.keys(grid).length === 0) throw new UsageError('a sweep needs at least one field with several values, e.g. --depth 2,4,6');
   const base = configFromFlags(single);
+  const seeds = seedsFromFlags(values, base.seed);
+  if (seeds) {
+    if (Object.hasOwn(grid, 'seed')) throw new UsageError('--seed lists seeds already: give --repeats/--seeds or a --seed list, not both');
+    grid = gridWithSeeds(grid, seeds);
+  }
+  if (Object.keys(grid).length === 0) throw new UsageError('a sweep needs at least one field with several values, e.g. --depth 2,4,6 (or --repeats N)');
   const plan = planSweep(base, grid, { validate: (c) => validateRun(c, { dataDir: values.data as string | undefined }) });
   for (const s of plan.skipped) process.stderr.write(`skipped ${sweepRunName(s.values)}: ${s.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}\n`);
   if (plan.runs.length === 0) throw new Error('sweep: no valid combination to run');

@@ -37,7 +37,12 @@ function ensureRenderer(dir: string | undefined): string {
   }
   const staticDir = path.join(root, 'out/renderer');
   const built = path.join(staticDir, 'index.html');
-  const sources = Math.max(newestMtime(path.join(root, 'src-renderer')), fs.statSync(path.join(root, 'electron.vite.config.ts')).mtimeMs);
+  // src-shared is bundled into the dashboard too (statistics, groups): an edit there rebuilds it.
+  const sources = Math.max(
+    newestMtime(path.join(root, 'src-renderer')),
+    newestMtime(path.join(root, 'src-shared')),
+    fs.statSync(path.join(root, 'electron.vite.config.ts')).mtimeMs,
+  );
   if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < sources) {
     process.stderr.write('building the dashboard…\n');
     const r = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });

@@ -8,6 +8,7 @@ import type { EvalResult } from '../train/messages.js';
 import type { RunConfig } from '../vit/config.js';
 import { computeCost, type CostBreakdown, type CostLine } from '../vit/cost.js';
 import { FIELD_GROUPS, FIELD_KEYS, FIELDS, nullableField, reportLabelOf, type FieldKey } from '../../src-shared/fields.js';
+import { groupDeltas, groupFront, groupStats, type GroupDelta, type GroupFrontPoint, type GroupStat } from '../../src-shared/group-compare.js';
 import { paretoFront, type ParetoResult } from '../../src-shared/pareto.js';
 import { evalResultOf } from './result-block.js';
 import { commas, dateTime, duration, fixed, pct, plain, secondsBetween } from './format.js';
@@ -277,6 +278,52 @@ export interface Comparison {
   paretoParams: ParetoResult<{ id: string; cost: number; acc: number | null }>;
   perClass: { k: number; label: string; accs: (number | null)[]; best: number[] }[];
   deltas: { id: string; name: string; acc: number | null; dAcc: number | null; xParams: number; xMacs: number; isBaseline: boolean }[];
+  /** Repeats over seeds (src-shared/group-compare.ts); null unless some config ran with several seeds. */
+  groups: GroupSection | null;
+}
+
+/** A run as the group figures see it: its final accuracy (else the latest epoch's is not a result). */
+export type GroupedRun = { id: string; name: string; status: string; config: RunConfig; testAcc: number | null; testLoss: number | null; params: number; macsPerImage: number };
+
+export interface GroupSection {
+  groups: GroupStat<GroupedRun>[];
+  baseline: GroupStat<GroupedRun>;
+  deltas: GroupDelta<GroupedRun>[];
+  /** Fronts over group means, error bars the 95 % interval of the mean. */
+  frontMacs: GroupFrontPoint<GroupedRun>[];
+  frontParams: GroupFrontPoint<GroupedRun>[];
+  /** The fields that tell the groups apart (what differs, less the seed). */
+  fields: string[];
+}
+
+/** "depth=2 heads=4": what tells a group from the others. */
+export function groupLabel(section: Pick<GroupSection, 'fields'>, g: GroupStat<GroupedRun>): string {
+  const c = g.runs[0]!.config;
+  return section.fields.length ? section.fields.map((f) => `${f}=${configValue(c, f)}`).join(' ') : g.runs[0]!.name;
+}
+
+function groupSection(compared: ComparedRun[], baseline: ComparedRun, differs: { field: string }[]): GroupSection | null {
+  const runs: GroupedRun[] = compared.map((c) => ({
+    id: c.run.id,
+    name: c.run.name,
+    status: c.final ? 'completed' : c.run.status,
+    config: c.run.config,
+    testAcc: c.final ? c.acc : null,
+    testLoss: c.final ? c.run.testLoss : null,
+    params: c.cost.params.total,
+    macsPerImage: c.cost.macs.perImage,
+  }));
+  const groups = groupStats(runs);
+  if (!groups.some((g) => g.runs.length > 1)) return null;
+  const base = groups.find((g) => g.runs.some((r) => r.id === baseline.run.id)) ?? groups[0]!;
+  return {
+    groups,
+    baseline: base,
+    deltas: groupDeltas(groups, base),
+    frontMacs: groupFront(groups, 'macs', 'ci95').front,
+    frontParams: groupFront(groups, 'params', 'ci95').front,
+    fields: differs.map((d) => d.field).filter((f) => f !== 'seed'),
+  };
 }
 
 /** Up to this many runs, per-run tables have a column per run; beyond it, a row per run. */
@@ -328,7 +375,7 @@ export function buildComparison(runs: RunDetail[], baselineId?: string): Compari
     isBaseline: c === baseline,
   }));
 
-  return { runs: compared, baseline, tableFields, differs, same, paretoMacs, paretoParams, perClass, deltas };
+  return { runs: compared, baseline, tableFields, differs, same, paretoMacs, paretoParams, perClass, deltas, groups: groupSection(compared, baseline, differs) };
 }
 
 /** Runs on a front, cheapest first, as "name (acc at cost)". */

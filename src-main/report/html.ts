@@ -29,6 +29,7 @@ import {
   WIDE_LIMIT,
 } from './data.js';
 import { commas, compact, dateTime, duration, escapeHtml as esc, pct, points, secondsBetween, times } from './format.js';
+import { GROUP_HEADERS, GROUPS_INTRO, groupFrontLines, groupRows } from './groups.js';
 import { resultBlock } from './result-block.js';
 
 const CSS = `
@@ -456,6 +457,18 @@ export function comparisonHtmlFrom(cmp: Comparison, opts: ReportOptions = {}): s
       ) +
       '</section>',
   );
+
+  if (cmp.groups) {
+    const g = cmp.groups;
+    b.push(
+      `<section><h2>Over seeds</h2><p class="detail">${esc(GROUPS_INTRO)}</p>` +
+        table(GROUP_HEADERS.map(esc), groupRows(g).map((r) => r.map(esc)), { num: GROUP_HEADERS.map((_, i) => i > 0 && i !== 7) }) +
+        (['macs', 'params'] as const)
+          .map((w) => `<h3>Front over group means, ${w === 'macs' ? 'MACs per image' : 'parameters'}</h3><ol>${groupFrontLines(g, w).map((l) => `<li>${esc(l)}</li>`).join('')}</ol>`)
+          .join('') +
+        '</section>',
+    );
+  }
 
   b.push(`<p class="note"><strong>Convention.</strong> ${esc(base.cost.convention)}</p>`);
   return page(`Comparison of ${cmp.runs.length} runs`, b.join('\n'), opts);

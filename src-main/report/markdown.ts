@@ -5,6 +5,7 @@
  */
 import type { RunDetail } from '../store/types.js';
 import { modelSummary } from '../vit/summary.js';
+import { GROUP_HEADERS, GROUPS_INTRO, groupFrontLines, groupRows } from './groups.js';
 import {
   buildComparison,
   configGroups,
@@ -291,6 +292,16 @@ export function comparisonMarkdownFrom(cmp: Comparison, opts: ReportOptions = {}
     ),
     '',
   );
+
+  if (cmp.groups) {
+    out.push('## Over seeds', '', GROUPS_INTRO, '');
+    out.push(mdTable(GROUP_HEADERS, groupRows(cmp.groups).map((r) => r.map((c) => mdCell(c))), ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r']), '');
+    for (const which of ['macs', 'params'] as const) {
+      out.push(`**Front over group means, ${which === 'macs' ? 'MACs per image' : 'parameters'}**`, '');
+      groupFrontLines(cmp.groups, which).forEach((l, i) => out.push(`${i + 1}. ${mdText(l)}`));
+      out.push('');
+    }
+  }
 
   out.push('## Cost convention', '', `> ${cmp.baseline.cost.convention}`, '');
   out.push(footer(opts), '');

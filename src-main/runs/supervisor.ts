@@ -31,6 +31,8 @@ export interface SupervisorOptions {
   drainQueue?: boolean;
   /** Progress events per run per second at most (the UI needs a few, the worker sends more). */
   progressPerSecond?: number;
+  /** Per-step curve points per epoch (default 20, `VITLAB_STEP_POINTS`; 0: none). */
+  stepPoints?: number;
 }
 
 type Listener = (e: ApiEvent) => void;
@@ -293,7 +295,7 @@ export class Supervisor {
     const checkpointDir = path.join(this.opts.checkpointRoot, id);
     // Runs with stored epochs were requeued by resume(): continue from the newest checkpoint.
     const resumeFrom = detail.epochsDone > 0 ? resumePoint(checkpointDir, detail.epochsDone)?.dir : undefined;
-    const handle = startWorker({ type: 'start', runId: id, config: detail.config, checkpointDir, dataDir: this.opts.dataDir, resumeFrom }, (m) =>
+    const handle = startWorker({ type: 'start', runId: id, config: detail.config, checkpointDir, dataDir: this.opts.dataDir, resumeFrom, stepPoints: this.opts.stepPoints }, (m) =>
       this.onMessage(id, m),
     );
     const a: Active = { handle, cancelRequested: false, lastProgressEmit: 0, writes: Promise.resolve(), ended: Promise.resolve() };
@@ -356,7 +358,7 @@ export class Supervisor {
   }
 
   /** The store write for a worker's message, and what to emit once it is stored. */
-  private writeFor(id: string, m: Exclude<FromWorker, { type: 'progress' }>): { what: string; write: () => void; then?: () => void } {
+  private writeFor(id: string, m: Exclude<FromWorker, { type: 'progress' | 'step' }>): { what: string; write: () => void; then?: () => void } {
     const store = this.store;
     switch (m.type) {
       case 'started':
@@ -395,6 +397,20 @@ export class Supervisor {
         a.lastProgressEmit = now;
         this.emit({ type: 'run/progress', runId: id, progress: m.progress });
       }
+      return;
+    }
+    if (m.type === 'step') {
+      // A curve point is stored in order with the rest but is not worth failing the run for: one
+      // that cannot be stored (malformed, store busy) is skipped; the epoch's metrics still land.
+      a.writes = a.writes.then(() => {
+        if (a.failure) return;
+        try {
+          this.store.steps.append(id, m.point);
+        } catch {
+          return;
+        }
+        this.emit({ type: 'run/step', runId: id, point: m.point });
+      });
       return;
     }
     const { what, write, then } = this.writeFor(id, m);

@@ -8,6 +8,9 @@ import { canMove, FINAL_STATUSES, isFinished, isResumable, isRunStatus, RUN_STAT
 import { NotFoundError, StoreError } from './errors.js';
 import { FileIdentity } from './file-identity.js';
 import { DERIVED_STATUS_SQL, liveness, STALE_REASON } from './liveness.js';
+import { GroupQueries } from './groups.js';
+import { checkPage } from './page.js';
+import { StepCurves } from './steps.js';
 
 // Callers that hold a RunStore can catch its errors without a second import path.
 export { NotFoundError, StoreError } from './errors.js';
@@ -21,6 +24,8 @@ import type {
   FilterField,
   FilterValue,
   FinalStatus,
+  GroupListResult,
+  GroupQuery,
   ListQuery,
   ListResult,
   NewRun,
@@ -225,6 +230,9 @@ export class RunStore {
   readonly file: FileIdentity | null;
   private readonly s;
   private readonly listCache = new Map<string, BetterSqlite3.Statement>();
+  private groupQueries?: GroupQueries;
+  /** Per-step training curves (store/steps.ts). */
+  readonly steps: StepCurves;
 
   constructor(
     readonly db: DB,
@@ -233,6 +241,7 @@ export class RunStore {
     this.now = options.now ?? (() => new Date());
     this.staleMs = options.staleMs ?? liveness().staleMs;
     this.file = db.memory || db.name === '' ? null : new FileIdentity(db.name);
+    this.steps = new StepCurves(db);
     const p = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
     this.s = {
       insertRun: p(`INSERT INTO runs (id, name, status, config_json, ${configColumns.join(', ')}, created_at, notes, tags,
@@ -543,7 +552,10 @@ export class RunStore {
       this.settle(id);
       const status = this.statusOf(id);
       if (!isResumable(status)) this.refuse(id, status, 'requeue it');
-      if (options.keepEpochs !== undefined) this.s.deleteEpochsAfter.run(id, options.keepEpochs);
+      if (options.keepEpochs !== undefined) {
+        this.s.deleteEpochsAfter.run(id, options.keepEpochs);
+        this.steps.deleteAfter(id, options.keepEpochs);
+      }
       this.s.deleteClassResults.run(id);
       this.s.deleteConfusion.run(id);
       this.s.requeue.run(this.s.nextQueueSeq.get(), id);
@@ -661,6 +673,35 @@ export class RunStore {
   }
 
   list(query: ListQuery = {}): ListResult {
+    const compiled = this.compileWhere(query);
+    if (!compiled) return { total: 0, rows: [] };
+    const { whereSql, params, named } = compiled;
+
+    const field = lookupField(SORT_COLUMNS, query.sort ?? 'createdAt', 'sort');
+    const dir = query.dir ?? 'desc';
+    if (dir !== 'asc' && dir !== 'desc') throw new StoreError(`sort direction must be asc or desc, got "${String(dir)}"`, 'invalid-query');
+    const { limit, offset } = checkPage(query);
+
+    const { sql: col, nullable } = SORT_COLUMNS[field];
+    const d = dir.toUpperCase();
+    // DESC already puts NULLs last (SQLite orders them lowest) and can walk the index; only ASC
+    // needs telling. rowid breaks ties so pages neither repeat nor skip rows.
+    const order = `${col} ${d}${nullable && dir === 'asc' ? ' NULLS LAST' : ''}, rowid ${d}`;
+    const total = this.cached(`SELECT count(*) FROM runs ${whereSql}`).pluck().get(...params, named) as number;
+    const rows = this.cached(`SELECT ${SUMMARY_COLUMNS} FROM runs ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(
+      ...params,
+      limit,
+      offset,
+      named,
+    ) as RunRow[];
+    return { total, rows: rows.map(toSummary) };
+  }
+
+  /**
+   * The WHERE clause of a listing (status, ids, sweep, search, filters), shared by the run list and
+   * the grouped list (store/groups.ts); null when nothing can match (an empty id or status list).
+   */
+  compileWhere(query: Pick<ListQuery, 'status' | 'ids' | 'sweepId' | 'search' | 'filters'>): { whereSql: string; params: unknown[]; named: { stale_before: string } } | null {
     const where: string[] = [];
     const params: unknown[] = [];
 
@@ -669,7 +710,7 @@ export class RunStore {
       for (const s of statuses) {
         if (!isRunStatus(s)) throw new StoreError(`unknown status "${s}" (allowed: ${RUN_STATUSES.join(', ')})`, 'invalid-query');
       }
-      if (statuses.length === 0) return { total: 0, rows: [] };
+      if (statuses.length === 0) return null;
       // The stored status narrows through its index (an interrupted run may still be stored as
       // running); the derived one decides.
       const stored = statuses.includes('interrupted') && !statuses.includes('running') ? [...statuses, 'running'] : statuses;
@@ -677,7 +718,7 @@ export class RunStore {
       params.push(...stored, ...statuses);
     }
     if (query.ids !== undefined) {
-      if (query.ids.length === 0) return { total: 0, rows: [] };
+      if (query.ids.length === 0) return null;
       // One JSON parameter whatever the count: no SQLite variable limit, one cached statement.
       where.push('id IN (SELECT value FROM json_each(?))');
       params.push(JSON.stringify(query.ids));
@@ -697,32 +738,8 @@ export class RunStore {
       const column = FILTER_COLUMNS[lookupField(FILTER_COLUMNS, key, 'filter')];
       this.addFilter(where, params, key, column, value);
     }
-
-    const field = lookupField(SORT_COLUMNS, query.sort ?? 'createdAt', 'sort');
-    const dir = query.dir ?? 'desc';
-    if (dir !== 'asc' && dir !== 'desc') throw new StoreError(`sort direction must be asc or desc, got "${String(dir)}"`, 'invalid-query');
-    const limit = query.limit ?? 50;
-    const offset = query.offset ?? 0;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-      throw new StoreError(`limit must be a whole number from 1 to 10000, got ${limit}`, 'invalid-query');
-    }
-    if (!Number.isInteger(offset) || offset < 0) throw new StoreError(`offset must be a whole number ≥ 0, got ${offset}`, 'invalid-query');
-
-    const { sql: col, nullable } = SORT_COLUMNS[field];
-    const d = dir.toUpperCase();
-    // DESC already puts NULLs last (SQLite orders them lowest) and can walk the index; only ASC
-    // needs telling. rowid breaks ties so pages neither repeat nor skip rows.
-    const order = `${col} ${d}${nullable && dir === 'asc' ? ' NULLS LAST' : ''}, rowid ${d}`;
-    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const live = this.live();
-    const total = this.cached(`SELECT count(*) FROM runs ${whereSql}`).pluck().get(...params, live) as number;
-    const rows = this.cached(`SELECT ${SUMMARY_COLUMNS} FROM runs ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(
-      ...params,
-      limit,
-      offset,
-      live,
-    ) as RunRow[];
-    return { total, rows: rows.map(toSummary) };
+    // The heartbeat rule's threshold, a named parameter of DERIVED_STATUS_SQL (status filters and columns).
+    return { whereSql: where.length ? `WHERE ${where.join(' AND ')}` : '', params, named: this.live() };
   }
 
   private addFilter(where: string[], params: unknown[], key: string, column: string, value: FilterValue): void {
@@ -753,7 +770,7 @@ export class RunStore {
   }
 
   /** List statements differ only by which filters are present: a handful of shapes, each prepared once. */
-  private cached(sql: string): BetterSqlite3.Statement {
+  cached(sql: string): BetterSqlite3.Statement {
     let st = this.listCache.get(sql);
     if (!st) {
       if (this.listCache.size > 200) this.listCache.clear();
@@ -761,6 +778,12 @@ export class RunStore {
       this.listCache.set(sql, st);
     }
     return st;
+  }
+
+  /** The runs matching the query grouped by config without the seed (store/groups.ts). */
+  listGroups(query: GroupQuery = {}): GroupListResult {
+    this.groupQueries ??= new GroupQueries(this);
+    return this.groupQueries.list(query);
   }
 
   /** Queued runs in the order they will start. */

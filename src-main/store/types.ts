@@ -174,3 +174,57 @@ export interface SaveComparison {
   baselineRunId?: string | null;
   settings?: Record<string, unknown>;
 }
+
+// ── groups: runs whose configs are equal except for the seed (src-shared/groups.ts) ──────────
+
+/** Group figures a grouped list sorts and filters by; accuracy and loss over completed runs. */
+export type GroupFigure = 'n' | 'testAcc' | 'testAccStd' | 'testAccMin' | 'testAccMax' | 'testLoss' | 'testLossStd' | 'params' | 'macsPerImage' | 'createdAt';
+export type GroupSortField = GroupFigure | Exclude<ConfigColumn, 'seed'>;
+
+export interface GroupQuery extends Pick<ListQuery, 'status' | 'sweepId' | 'ids' | 'search' | 'filters' | 'dir' | 'limit' | 'offset'> {
+  /** Default `createdAt` (the group's newest run). Groups without a value come last. */
+  sort?: GroupSortField;
+  /** Ranges on the group's figures (after the run filters have chosen which runs count). */
+  having?: Partial<Record<GroupFigure, { min?: number; max?: number }>>;
+}
+
+/** n, mean, sample std (null below 2), min and max: src-shared/stats.ts's Summary. */
+export interface FigureSummary {
+  n: number;
+  mean: number;
+  std: number | null;
+  min: number;
+  max: number;
+}
+
+export interface RunGroup {
+  /** groupKey(config): the config without its seed, canonical. */
+  key: string;
+  /** The group's config (one of its runs'; only the seed differs between them). */
+  config: RunConfig;
+  /** Runs in the group that match the query, any status. */
+  n: number;
+  /** Newest first. */
+  runIds: string[];
+  seeds: number[];
+  /** Over completed runs only (a running run's accuracy is not a result yet); null without any. */
+  testAcc: FigureSummary | null;
+  testLoss: FigureSummary | null;
+  params: number;
+  macsPerImage: number;
+  /** The newest run's creation time. */
+  createdAt: string;
+}
+
+export interface GroupListResult {
+  /** Groups matching the query, ignoring limit and offset. */
+  total: number;
+  groups: RunGroup[];
+}
+
+/** A run's per-step training curve: x in fractional epochs, loss and accuracy (0..1) of the batches up to x. */
+export interface StepCurve {
+  x: number[];
+  loss: number[];
+  acc: number[];
+}

@@ -39,6 +39,18 @@ export interface ProgressInfo {
   etaSeconds: number; // for the whole run
 }
 
+/**
+ * One point of a per-step training curve: the mean loss and accuracy of the batches since the
+ * previous point. `at` is where in the epoch it ends (batches done / batches, 0..1], so the curve's
+ * x is the fractional epoch `epoch − 1 + at`, the same axis as the per-epoch curves.
+ */
+export interface StepPoint {
+  epoch: number; // 1-based
+  at: number;
+  loss: number;
+  acc: number; // 0..1
+}
+
 /** Parent → worker. */
 export type ToWorker =
   | {
@@ -51,6 +63,8 @@ export type ToWorker =
       dataDir?: string;
       /** Resume from this checkpoint folder (holds the epoch it finished). */
       resumeFrom?: string;
+      /** Per-step curve points per epoch (default 20; 0: none). */
+      stepPoints?: number;
     }
   | { type: 'cancel' };
 
@@ -59,6 +73,7 @@ export type FromWorker =
   | { type: 'started'; runId: string; env: RunEnvironment; startEpoch: number; trainSize: number; testSize: number }
   | { type: 'progress'; runId: string; progress: ProgressInfo }
   | { type: 'epoch'; runId: string; metrics: EpochMetrics }
+  | { type: 'step'; runId: string; point: StepPoint }
   | { type: 'checkpoint'; runId: string; epoch: number; path: string }
   | { type: 'evaluated'; runId: string; result: EvalResult }
   | { type: 'cancelled'; runId: string; epoch: number }

@@ -33,6 +33,8 @@ export interface TrainData {
 export interface TrainerEvents {
   onProgress?(p: ProgressInfo): void;
   onEpoch?(m: EpochMetrics): void;
+  /** After every training batch (1-based `batch` of `batches`): its mean loss, correct count and size. */
+  onBatch?(b: { epoch: number; batch: number; batches: number; loss: number; correct: number; size: number }): void;
   onCheckpoint?(epoch: number, dir: string): void;
   /** Asked between batches; a true answer stops the run after the current batch. */
   shouldStop?(): boolean;
@@ -450,6 +452,7 @@ export class Trainer {
         correct += r.correct;
         seen += idx.length;
         batchesDone++;
+        events.onBatch?.({ epoch, batch: b + 1, batches: steps, loss: r.loss, correct: r.correct, size: idx.length });
         const now = performance.now();
         if (events.onProgress && (now - lastProgress > 200 || b === steps - 1)) {
           lastProgress = now;

@@ -1,6 +1,7 @@
 import { describeEnvironment, selectBackend } from './backend.js';
 import { prepareTrainData } from './data.js';
 import type { FromWorker, ToWorker } from './messages.js';
+import { StepSampler } from './steps.js';
 import { Trainer } from './trainer.js';
 
 /**
@@ -28,8 +29,13 @@ async function run(start: Extract<ToWorker, { type: 'start' }>): Promise<number>
     trainer = new Trainer(config, data);
     const startEpoch = start.resumeFrom ? trainer.resume(start.resumeFrom) : 0;
     await send({ type: 'started', runId, env: describeEnvironment(backend), startEpoch, trainSize: data.train.count, testSize: data.test.count });
+    const sampler = new StepSampler(start.stepPoints);
     const outcome = await trainer.run(start.checkpointDir, {
       onProgress: (progress) => void send({ type: 'progress', runId, progress }),
+      onBatch: (b) => {
+        const point = sampler.add(b);
+        if (point) void send({ type: 'step', runId, point });
+      },
       onEpoch: (metrics) => void send({ type: 'epoch', runId, metrics }),
       onCheckpoint: (epoch, path) => void send({ type: 'checkpoint', runId, epoch, path }),
       shouldStop: () => cancelled,

@@ -21,7 +21,7 @@ export async function go(page: Page, hash: string): Promise<void> {
   }, hash);
 }
 
-async function fill(page: Page, field: string, value: string): Promise<void> {
+export async function fill(page: Page, field: string, value: string): Promise<void> {
   const input = page.locator(`[data-testid="launch-form"] [name="${field}"]`);
   if ((await input.evaluate((el) => el.tagName)) === 'SELECT') await input.selectOption(value);
   else await input.fill(value);

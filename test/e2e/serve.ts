@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -46,6 +48,21 @@ export async function openDashboard(dbPath: string): Promise<{ url: string; brow
     close: async () => {
       await browser.close();
       await serve.stop();
+    },
+  };
+}
+
+export type ServedDashboard = Awaited<ReturnType<typeof openDashboard>>;
+
+/** openDashboard on a fresh database in its own temporary folder, removed on close. */
+export async function serveDashboard(prefix: string): Promise<ServedDashboard> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dash = await openDashboard(path.join(tmp, 'e2e.db'));
+  return {
+    ...dash,
+    close: async () => {
+      await dash.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
 }

@@ -143,3 +143,37 @@ describe('vitlab serve transport', () => {
     ws.close();
   });
 });
+
+describe('repeats over seeds and grouped lists through the contract', () => {
+  it('refuses repeats and seeds together, duplicate seeds, zero repeats — as invalid_input naming the field', async () => {
+    for (const input of [
+      { config: {}, repeats: 2, seeds: [1, 2] },
+      { config: {}, seeds: [1, 1] },
+      { config: {}, repeats: 0 },
+    ]) {
+      const r = await dispatch('runs/start', input, ctx);
+      expect(r.ok, JSON.stringify(input)).toBe(false);
+      if (!r.ok) {
+        expect(r.error.code).toBe('invalid_input');
+        expect(r.error.issues?.[0]?.field).toMatch(/seeds|repeats/);
+      }
+    }
+  });
+
+  it('sweeps/preview with repeats: every combination once per seed, from the base seed, repeats together', async () => {
+    const r = await dispatch('sweeps/preview', { base: { seed: 4 }, grid: { depth: [1, 2] }, repeats: 3 }, ctx);
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      const plan = r.result as { runs: { config: { depth: number; seed: number } }[] };
+      expect(plan.runs.map((x) => `${x.config.depth}/${x.config.seed}`)).toEqual(['1/4', '1/5', '1/6', '2/4', '2/5', '2/6']);
+    }
+    const clash = await dispatch('sweeps/preview', { base: {}, grid: { seed: [1, 2] }, repeats: 2 }, ctx);
+    expect(clash.ok).toBe(false);
+  });
+
+  it('runs/groups validates its sort and group filters', async () => {
+    expect((await dispatch('runs/groups', { sort: 'testAccStd', having: { n: { min: 2 } } }, ctx)).ok).toBe(true);
+    const bad = await dispatch('runs/groups', { sort: 'seed' }, ctx);
+    expect(bad.ok).toBe(false);
+  });
+});

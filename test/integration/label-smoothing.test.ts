@@ -44,6 +44,11 @@ describe('label smoothing, a user-settable recipe field', () => {
     db.prepare("UPDATE runs SET config_json = json_remove(config_json, '$.labelSmoothing') WHERE id = ?").run(b);
     expect(JSON.parse(db.prepare('SELECT config_json FROM runs WHERE id = ?').pluck().get(b) as string)).not.toHaveProperty('labelSmoothing');
     expect(store.get(b).config.labelSmoothing).toBeNull();
+    // …and it is the same experiment as a new run that leaves the field empty: one group (SQL key).
+    const c = store.createRun({ config: { ...SEED_CONFIG, seed: 5 } });
+    const key = (id: string) => db.prepare('SELECT group_key FROM runs WHERE id = ?').pluck().get(id);
+    expect(key(c)).toBe(key(b));
+    expect(key(a)).not.toBe(key(b));
     db.close();
   });
 

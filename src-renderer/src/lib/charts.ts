@@ -1,10 +1,23 @@
-import { BarChart, HeatmapChart, LineChart, ScatterChart, type BarSeriesOption, type HeatmapSeriesOption, type LineSeriesOption, type ScatterSeriesOption } from 'echarts/charts';
+import {
+  BarChart,
+  CustomChart,
+  HeatmapChart,
+  LineChart,
+  ParallelChart,
+  ScatterChart,
+  type BarSeriesOption,
+  type CustomSeriesOption,
+  type HeatmapSeriesOption,
+  type LineSeriesOption,
+  type ScatterSeriesOption,
+} from 'echarts/charts';
 import {
   AriaComponent,
   DataZoomComponent,
   GridComponent,
   LegendComponent,
   MarkLineComponent,
+  ParallelComponent,
   TitleComponent,
   TooltipComponent,
   VisualMapContinuousComponent,
@@ -16,6 +29,7 @@ import {
   type TooltipComponentOption,
   type VisualMapComponentOption,
 } from 'echarts/components';
+import type { EChartsOption } from 'echarts';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 
@@ -26,6 +40,10 @@ echarts.use([
   ScatterChart,
   BarChart,
   HeatmapChart,
+  // Error bars of group means (custom) and config fields → accuracy (parallel coordinates).
+  CustomChart,
+  ParallelChart,
+  ParallelComponent,
   GridComponent,
   TooltipComponent,
   LegendComponent,
@@ -44,6 +62,7 @@ export type ChartOption = echarts.ComposeOption<
   | ScatterSeriesOption
   | BarSeriesOption
   | HeatmapSeriesOption
+  | CustomSeriesOption
   | GridComponentOption
   | TooltipComponentOption
   | LegendComponentOption
@@ -51,6 +70,12 @@ export type ChartOption = echarts.ComposeOption<
   | VisualMapComponentOption
   | DataZoomComponentOption
 >;
+
+/**
+ * Parallel coordinates take echarts' full option type: ComposeOption over both parallel and
+ * grid components loses the grid's fields (the union widens `grid` into axis options).
+ */
+export type ParallelOption = EChartsOption;
 
 export { echarts };
 

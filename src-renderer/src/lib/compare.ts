@@ -3,6 +3,8 @@
  * groups (mean and spread of accuracy per value of a field), deltas against a baseline.
  */
 
+import { meanInterval, summarize, type Interval } from '../../../src-shared/stats.js';
+
 export interface CompareRun {
   id: string;
   name: string;
@@ -43,6 +45,8 @@ export interface EffectGroup {
   minAcc: number | null;
   maxAcc: number | null;
   sdAcc: number | null;
+  /** 95 % t interval of the mean accuracy (src-shared/stats.ts), null below two runs. */
+  ciAcc: Interval | null;
   meanMacs: number;
   meanParams: number;
 }
@@ -51,17 +55,17 @@ export interface EffectGroup {
 export function effectGroups(runs: readonly CompareRun[], field: string): EffectGroup[] {
   return distinctValues(runs, field).map((value) => {
     const rs = runs.filter((r) => (typeof value === 'number' ? r.config[field] === value : String(r.config[field]) === String(value)));
-    const accs = rs.map((r) => r.testAcc).filter((a): a is number => typeof a === 'number' && Number.isFinite(a));
-    const mean = accs.length ? accs.reduce((s, a) => s + a, 0) / accs.length : null;
-    const sd = mean !== null && accs.length > 1 ? Math.sqrt(accs.reduce((s, a) => s + (a - mean) ** 2, 0) / (accs.length - 1)) : null;
+    // The same statistics as the group views and the reports.
+    const s = summarize(rs.map((r) => r.testAcc));
     return {
       value,
       n: rs.length,
-      nAcc: accs.length,
-      meanAcc: mean,
-      minAcc: accs.length ? Math.min(...accs) : null,
-      maxAcc: accs.length ? Math.max(...accs) : null,
-      sdAcc: sd,
+      nAcc: s?.n ?? 0,
+      meanAcc: s?.mean ?? null,
+      minAcc: s?.min ?? null,
+      maxAcc: s?.max ?? null,
+      sdAcc: s?.std ?? null,
+      ciAcc: s ? meanInterval(s) : null,
       meanMacs: rs.reduce((s, r) => s + r.macsPerImage, 0) / Math.max(1, rs.length),
       meanParams: rs.reduce((s, r) => s + r.params, 0) / Math.max(1, rs.length),
     };

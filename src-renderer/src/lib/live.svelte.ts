@@ -1,5 +1,5 @@
 import { api, call } from './api';
-import type { ApiEvent, EpochLike, ProgressInfo, RunConfig, RunStatus, RunSummary } from './types';
+import type { ApiEvent, EpochLike, ProgressInfo, RunConfig, RunStatus, RunSummary, StepCurve } from './types';
 import { debounce } from './util';
 import { isActive, isFinished, isResumable } from '../../../src-shared/run-status';
 
@@ -16,6 +16,8 @@ export interface LiveRun {
   config: RunConfig | null;
   progress: ProgressInfo | null;
   epochs: EpochLike[];
+  /** Per-step training curve, live from the first batches (run/step events). */
+  steps: StepCurve;
   error: string | null;
   createdAt: string | null;
   startedAt: string | null;
@@ -72,6 +74,7 @@ class LiveRuns {
       config: s.config,
       progress: isActive(s.status) ? (prev?.progress ?? null) : null,
       epochs: prev?.epochs ?? [],
+      steps: prev?.steps ?? { x: [], loss: [], acc: [] },
       error: s.error,
       createdAt: s.createdAt,
       startedAt: s.startedAt,
@@ -115,9 +118,21 @@ class LiveRuns {
 
   private async loadEpochs(id: string): Promise<void> {
     try {
-      const d = await call('runs/get', { id });
+      const [d, steps] = await Promise.all([call('runs/get', { id }), call('runs/steps', { ids: [id] })]);
       const cur = this.runs[id];
       if (!cur) return;
+      // Points stored before this page opened, then those events delivered meanwhile.
+      const stored = steps[id];
+      if (stored && stored.x.length) {
+        const last = stored.x.at(-1)!;
+        const i = cur.steps.x.findIndex((x) => x > last);
+        const tail = i < 0 ? 0 : cur.steps.x.length - i;
+        cur.steps = {
+          x: [...stored.x, ...cur.steps.x.slice(cur.steps.x.length - tail)],
+          loss: [...stored.loss, ...cur.steps.loss.slice(cur.steps.loss.length - tail)],
+          acc: [...stored.acc, ...cur.steps.acc.slice(cur.steps.acc.length - tail)],
+        };
+      }
       // Keep epochs that events delivered meanwhile.
       const byEpoch = new Map<number, EpochLike>();
       for (const e of d.epochs) byEpoch.set(e.epoch, e);
@@ -149,6 +164,20 @@ class LiveRuns {
         const m = e.metrics;
         const rec: EpochLike = { epoch: m.epoch, trainLoss: m.trainLoss, trainAcc: m.trainAcc, testLoss: m.testLoss, testAcc: m.testAcc };
         r.epochs = [...r.epochs.filter((x) => x.epoch !== m.epoch), rec].sort((a, b) => a.epoch - b.epoch);
+        break;
+      }
+      case 'run/step': {
+        const r = this.runs[e.runId];
+        if (!r) {
+          this.scheduleRefresh();
+          break;
+        }
+        const x = e.point.epoch - 1 + e.point.at;
+        // A resumed run trains its last epoch again: its curve restarts there.
+        const keep = r.steps.x.findIndex((v) => v >= x);
+        const cut = keep < 0 ? r.steps.x.length : keep;
+        r.steps = { x: [...r.steps.x.slice(0, cut), x], loss: [...r.steps.loss.slice(0, cut), e.point.loss], acc: [...r.steps.acc.slice(0, cut), e.point.acc] };
+        if (r.status === 'queued') r.status = 'running';
         break;
       }
       case 'run/status': {

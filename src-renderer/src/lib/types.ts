@@ -19,7 +19,7 @@ export type {
 } from '../../../src-main/api/contract';
 export type { RunConfig } from '../../../src-main/vit/config';
 export type { CostBreakdown, CostLine } from '../../../src-main/vit/cost';
-export type { EpochMetrics, EvalResult, ProgressInfo, RunEnvironment } from '../../../src-main/train/messages';
+export type { EpochMetrics, EvalResult, ProgressInfo, RunEnvironment, StepPoint } from '../../../src-main/train/messages';
 export type { SweepPlan } from '../../../src-main/runs/sweep';
 export type {
   ClassResult,
@@ -32,6 +32,7 @@ export type {
   RunStatus,
   RunSummary,
   SortField,
+  StepCurve,
 } from '../../../src-main/store/types';
 
 import type { RequestResult } from '../../../src-main/api/contract';
