@@ -45,7 +45,12 @@ function ensureRenderer(dir: string | undefined): string {
   return staticDir;
 }
 
-export async function runServe(argv: string[], print: (s: string) => void): Promise<number> {
+/** `npm start` opens the printed address in a browser; the CLI only prints it. */
+export interface ServeHooks {
+  onListening?: (url: string) => void;
+}
+
+export async function runServe(argv: string[], print: (s: string) => void, hooks: ServeHooks = {}): Promise<number> {
   const { values } = parseFlags(argv, { ...DB_FLAGS, port: { type: 'string' }, concurrency: { type: 'string' }, static: { type: 'string' } }, { configFlags: false });
   if (values.help) {
     print(SERVE_USAGE);
@@ -62,13 +67,29 @@ export async function runServe(argv: string[], print: (s: string) => void): Prom
   const server = await serve(makeContext(engine), { port: numberFlag('port', values.port as string | undefined), staticDir });
   print(`ViT Lab: ${server.url}`);
   process.stderr.write(`database ${engine.dbPath}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  hooks.onListening?.(server.url);
+  let stopAsked = 0;
+  const onSignal = await new Promise<() => void>((resolve) => {
+    const stop = () => {
+      if (!stopAsked) {
+        stopAsked = Date.now();
+        resolve(stop);
+        return;
+      }
+      // One Ctrl-C under `npm start` arrives twice (from the terminal to the whole process group,
+      // and forwarded by npm): a repeat within a second is that one; a later one means "now".
+      if (Date.now() - stopAsked > 1000) {
+        process.stderr.write('stopping now, without waiting for running runs\n');
+        process.exit(130);
+      }
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
   process.stderr.write('stopping: cancelling running runs (they can be resumed), keeping the queue…\n');
   await server.close();
   await engine.close({ cancelRunning: true });
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   return 0;
 }
