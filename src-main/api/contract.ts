@@ -3,6 +3,7 @@ import type { EpochMetrics, ProgressInfo } from '../train/messages.js';
 import { BACKENDS, DATASETS, type RunConfig } from '../vit/config.js';
 import type { CostBreakdown } from '../vit/cost.js';
 import type { SweepPlan } from '../runs/sweep.js';
+import type { EstimateAnswer, RunEstimate, StoredRunEstimate } from '../runs/estimate-types.js';
 import type { Comparison, FilterField, ListQuery, ListResult, RunDetail, RunStatus, SortField } from '../store/types.js';
 
 /**
@@ -126,7 +127,22 @@ export const requests = {
     z.object({ name: z.string().min(1).max(200), runIds: ids, baselineRunId: id.optional(), settings: z.record(z.string(), z.unknown()).optional() }).strict(),
   ),
   'comparisons/delete': def<{ id: string }>()(z.object({ id }).strict()),
+  /** Expected wall time and training memory of a run on this machine; `probe` measures first where nothing is known. */
+  'runs/estimate': def<EstimateAnswer>()(z.object({ config: configInput, preset: z.string().optional(), probe: z.boolean().optional() }).strict()),
+  /** What the estimate was when a stored run started, beside its actual time. */
+  'runs/estimate-stored': def<StoredRunEstimate>()(z.object({ id }).strict()),
+  /** A sweep's runs in the order the queue will run them, each with its estimate, and the total. */
+  'sweeps/estimate': def<SweepEstimate>()(z.object({ base: configInput, grid: gridSchema, probe: z.boolean().optional() }).strict()),
 } as const;
+
+export interface SweepEstimate {
+  runs: { name: string; estimate: RunEstimate | null }[];
+  totalSeconds: number | null;
+  needsProbe: boolean;
+  probeError?: string;
+}
+
+export type { EstimateAnswer, RunEstimate, StoredRunEstimate };
 
 export type RequestName = keyof typeof requests;
 export type RequestInput<N extends RequestName> = z.input<(typeof requests)[N]['input']>;

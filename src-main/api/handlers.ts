@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { locateDataset } from '../data/datasets.js';
 import { Conflict, NotFound, type Supervisor } from '../runs/supervisor.js';
 import { planSweep, sweepRunName } from '../runs/sweep.js';
+import { estimatorFor } from '../runs/estimator.js';
 import { StoreError } from '../store/errors.js';
 import { BACKENDS, ConfigError, configIssues, PRESETS, resolveConfig, validateConfig, SEED_CONFIG, type RunConfig } from '../vit/config.js';
 import { computeCost } from '../vit/cost.js';
@@ -90,6 +91,13 @@ const handlers: Handlers = {
   'comparisons/delete': ({ id }, ctx) => {
     ctx.supervisor.store.deleteComparison(id);
     return { id };
+  },
+  'runs/estimate': (i, ctx) => estimatorFor(ctx.supervisor.store).forConfig(resolveConfig(i.config as Partial<RunConfig>, i.preset), { probe: i.probe }),
+  'runs/estimate-stored': ({ id }, ctx) => estimatorFor(ctx.supervisor.store).forStoredRun(id),
+  'sweeps/estimate': async (i, ctx) => {
+    const plan = planSweep(resolveConfig(i.base as Partial<RunConfig>), i.grid as never);
+    const q = await estimatorFor(ctx.supervisor.store).forQueue(plan.runs.map((r) => r.config), { probe: i.probe });
+    return { ...q, runs: q.runs.map((r) => ({ name: sweepRunName(plan.runs[r.index].values), estimate: r.estimate })) };
   },
 };
 
