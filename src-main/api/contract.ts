@@ -4,6 +4,7 @@ import { BACKENDS, DATASETS, type RunConfig } from '../vit/config.js';
 import type { CostBreakdown } from '../vit/cost.js';
 import type { SweepPlan } from '../runs/sweep.js';
 import type { EstimateAnswer, RunEstimate, StoredRunEstimate } from '../runs/estimate-types.js';
+import type { DatasetState } from '../data/dataset-state.js';
 import type { Comparison, FilterField, ListQuery, ListResult, RunDetail, RunStatus, SortField } from '../store/types.js';
 
 /**
@@ -133,6 +134,10 @@ export const requests = {
   'runs/estimate-stored': def<StoredRunEstimate>()(z.object({ id }).strict()),
   /** A sweep's runs in the order the queue will run them, each with its estimate, and the total. */
   'sweeps/estimate': def<SweepEstimate>()(z.object({ base: configInput, grid: gridSchema, probe: z.boolean().optional() }).strict()),
+  /** Where a data set is read from, or how far its download got (the dashboard polls this). */
+  'data/status': def<DatasetState>()(z.object({ dataset: z.enum(DATASETS).optional() }).strict()),
+  /** Starts downloading a data set into the app's data folder (verified files only); returns its state. */
+  'data/download': def<DatasetState>()(z.object({ dataset: z.enum(DATASETS).optional() }).strict()),
 } as const;
 
 export interface SweepEstimate {
@@ -142,7 +147,7 @@ export interface SweepEstimate {
   probeError?: string;
 }
 
-export type { EstimateAnswer, RunEstimate, StoredRunEstimate };
+export type { DatasetState, EstimateAnswer, RunEstimate, StoredRunEstimate };
 
 export type RequestName = keyof typeof requests;
 export type RequestInput<N extends RequestName> = z.input<(typeof requests)[N]['input']>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { locateDataset } from '../data/datasets.js';
+import { DEFAULT_DATASET, locateDataset } from '../data/datasets.js';
+import { datasetState, startDownload } from '../data/download-job.js';
 import { Conflict, NotFound, type Supervisor } from '../runs/supervisor.js';
 import { planSweep, sweepRunName } from '../runs/sweep.js';
 import { estimatorFor } from '../runs/estimator.js';
@@ -99,6 +100,8 @@ const handlers: Handlers = {
     const q = await estimatorFor(ctx.supervisor.store).forQueue(plan.runs.map((r) => r.config), { probe: i.probe });
     return { ...q, runs: q.runs.map((r) => ({ name: sweepRunName(plan.runs[r.index].values), estimate: r.estimate })) };
   },
+  'data/status': (i) => datasetState(i.dataset ?? DEFAULT_DATASET),
+  'data/download': (i) => startDownload(i.dataset ?? DEFAULT_DATASET),
 };
 
 function toErrorBody(e: unknown): ApiErrorBody {
