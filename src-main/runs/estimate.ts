@@ -15,14 +15,17 @@ export type { ActualBackend, QueueEstimate, RunEstimate, ThroughputSample };
  * Training throughput is carried from one config to another as MACs per second: samples/s ×
  * MACs per image (forward, the repo's cost convention; a training step does about three times
  * that), which holds for configs of similar size; small models lose more to per-step overhead,
- * so only the stored runs nearest in MACs per image (on a log scale) are used, at most NEAREST,
- * and their median rate taken. Evaluation is carried the same way with its own rate.
+ * so only the stored runs within a factor SIMILAR in MACs per image are used (at most NEAREST,
+ * nearest first, their median rate), or the single nearest where none is that close.
+ * Evaluation is carried the same way with its own rate.
  */
 
 
 
 /** How many stored runs, nearest in MACs per image, the throughput is taken from. */
 export const NEAREST = 5;
+/** Stored runs count as similar within this factor of MACs per image. */
+export const SIMILAR = 4;
 /** Startup when no sample knows it: measured ≈ 4–8 s for worker + tfjs wasm + Fashion-MNIST on 2 cores. */
 const DEFAULT_STARTUP_SECONDS = 6;
 
@@ -94,7 +97,11 @@ export function estimateRun(config: RunConfig, samples: readonly ThroughputSampl
   if (mine.length === 0) return null;
   const macs = macsPerImage(config);
   const distance = (s: ThroughputSample) => Math.abs(Math.log(s.macsPerImage / macs)) + 0.1 * Math.abs(Math.log(s.batch / config.batch));
-  const nearest = [...mine].sort((a, b) => distance(a) - distance(b) || b.at.localeCompare(a.at)).slice(0, NEAREST);
+  const sorted = [...mine].sort((a, b) => distance(a) - distance(b) || b.at.localeCompare(a.at));
+  // Runs within a factor SIMILAR in MACs per image, else only the nearest: a far smaller model's
+  // rate is mostly per-step overhead (a tiny probe beside a seed probe put the seed at 6 samples/s).
+  const near = sorted.filter((s) => distance(s) <= Math.log(SIMILAR));
+  const nearest = (near.length ? near : sorted.slice(0, 1)).slice(0, NEAREST);
   const trainMacRate = median(nearest.map((s) => s.trainSamplesPerSec * s.macsPerImage));
   const evalRates = nearest.filter((s) => s.evalSamplesPerSec !== null).map((s) => s.evalSamplesPerSec! * s.macsPerImage);
   // Without a measured evaluation: forward only, about a third of a training step's work.

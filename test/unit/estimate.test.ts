@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actualSeconds, backendFor, estimateError, estimateQueue, estimateRun, macsPerImage, sampleFromRun, splitSizes, type ThroughputSample } from '../../src-main/runs/estimate.js';
+import { actualSeconds, backendFor, estimateError, estimateQueue, estimateRun, macsPerImage, sampleFromRun, SIMILAR, splitSizes, type ThroughputSample } from '../../src-main/runs/estimate.js';
 import type { RunDetail } from '../../src-main/store/types.js';
 import { estimateTrainingBytes, PRESETS, SEED_CONFIG, type RunConfig } from '../../src-main/vit/config.js';
 
@@ -82,9 +82,15 @@ describe('cost of a run before it starts', () => {
     expect(estimateRun(seed, samples)!.trainSamplesPerSec).toBeCloseTo(20, 6);
     const wasm = estimateRun({ ...seed, backend: 'wasm' }, samples)!;
     expect(wasm.backend).toBe('wasm');
-    // The median of the two wasm runs' MAC rates (tiny's and seed's), as NEAREST ≥ 2.
-    const rates = [3000 * macsPerImage(tiny), 200 * macsPerImage(seed)];
-    expect(wasm.trainSamplesPerSec).toBeCloseTo((rates[0] + rates[1]) / 2 / macsPerImage(seed), 3);
+    // tiny is ~58× smaller: its rate is not carried to the seed model, the seed run's is.
+    expect(macsPerImage(seed) / macsPerImage(tiny)).toBeGreaterThan(SIMILAR);
+    expect(wasm.trainSamplesPerSec).toBeCloseTo(200, 6);
+    expect(wasm.basis.runIds).toEqual([samples[1].runId]);
+    // A similar config beside it: the median (here the mean) of the two MAC rates.
+    const near = { ...seed, mlp: 320 };
+    const both = [...samples, sampleFromRun(storedRun(near, { sps: 150, evalSeconds: 8, startup: 6, finishedAt: '2026-12-01T09:40:00.000Z' }))!];
+    const rates = [200 * macsPerImage(seed), 150 * macsPerImage(near)];
+    expect(estimateRun({ ...seed, backend: 'wasm' }, both)!.trainSamplesPerSec).toBeCloseTo((rates[0] + rates[1]) / 2 / macsPerImage(seed), 3);
     // Before the seed runs finished, only tiny was known.
     const early = estimateRun({ ...seed, backend: 'wasm' }, samples, { before: '2026-12-01T09:10:00.000Z' })!;
     expect(early.basis.runIds).toEqual([samples[0].runId]);
