@@ -1,0 +1,22 @@
+import { duration, int } from './format';
+import type { EstimateAnswer, RunEstimate } from './types';
+
+/** "≈ 52m 10s" — an estimate is never more precise than that. */
+export const expected = (e: RunEstimate): string => `≈ ${duration(e.seconds)}`;
+
+/** Where an estimate's figures come from, in a few words. */
+export function basisText(e: RunEstimate): string {
+  const from = e.basis.kind === 'probe' ? 'a short probe of this machine' : `${e.basis.samples} earlier run${e.basis.samples === 1 ? '' : 's'} on this machine`;
+  return `${e.backend}, ${int(e.trainSamplesPerSec)} samples/s, from ${from}`;
+}
+
+/** Training memory of one step (activations and their gradients), as the config check estimates it. */
+export const memoryText = (e: RunEstimate): string => `${(e.peakBytes / 1024 ** 2).toFixed(0)} MB of activations per step`;
+
+/** One line for a form or a card: the figure, or why there is none yet. */
+export function answerText(a: EstimateAnswer | null, measuring: boolean): string {
+  if (a?.estimate) return `${expected(a.estimate)} on this machine (${basisText(a.estimate)})`;
+  if (measuring) return 'measuring this machine (a few real training steps)…';
+  if (a?.probeError) return `no estimate: ${a.probeError}`;
+  return 'no estimate yet: nothing like it has run on this machine';
+}

@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
+import { go, shot } from './flows.js';
+
+/**
+ * The first ten minutes, in Debian's Chromium against a real `vitlab serve` on an empty database:
+ * the first-run screen (data set found, expected times measured by a real probe), and its demo
+ * button leading to a real completed run.
+ */
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-first-run-'));
+let server: ChildProcess;
+let url = '';
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  server = spawn(process.execPath, [path.join(root, 'bin/vitlab.js'), 'serve', '--db', path.join(tmp, 'first.db'), '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, VITLAB_HOME: tmp },
+  });
+  url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    server.stdout!.on('data', (d) => {
+      out += d;
+      const m = /ViT Lab: (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    server.stderr!.on('data', (d) => (err += d));
+    server.on('exit', (code) => reject(new Error(`vitlab serve exited with ${code}: ${err}`)));
+  });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(url);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  await new Promise((r) => (server?.exitCode !== null ? r(null) : server.once('exit', r)));
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('first run in Chromium against vitlab serve, empty database', () => {
+  it('shows what ViT Lab is, where the data set is, and both first runs with their expected time', async () => {
+    const screen = page.getByTestId('first-run');
+    await screen.waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('runs-table').isVisible()).toBe(false);
+    const data = page.getByTestId('first-run-data');
+    await expect.poll(() => data.getAttribute('data-state'), { timeout: 30_000 }).toBe('found');
+    expect(await data.textContent()).toMatch(/Fashion-MNIST found in \S*fashion-mnist/);
+    // Expected times come from real probes (nothing has run on this machine's fresh database).
+    const seed = page.getByTestId('first-run-seed-estimate');
+    const demo = page.getByTestId('first-run-demo-estimate');
+    await expect.poll(() => demo.textContent(), { timeout: 240_000, interval: 500 }).toMatch(/Expected: ≈ \S+.* on this machine \(\w+, [\d,]+ samples\/s, from a short probe/);
+    await expect.poll(() => seed.textContent(), { timeout: 240_000, interval: 500 }).toMatch(/Expected: ≈ \S+.* on this machine .*MB of activations per step/);
+    console.log(`first-run estimates: seed "${(await seed.textContent())?.trim()}"; demo "${(await demo.textContent())?.trim()}"`);
+    await shot(page, 'chromium-first-run');
+  }, 600_000);
+
+  it('the demo button starts a real run that completes', async () => {
+    await page.getByTestId('first-run-demo-start').click();
+    await page.getByTestId('live-card').first().waitFor({ timeout: 60_000 });
+    await go(page, '#/runs');
+    const row = page.getByTestId('run-row').filter({ hasText: 'demo: tiny ViT' });
+    await expect.poll(async () => (await row.getByTestId('run-status-cell').textContent())?.trim(), { timeout: 300_000, interval: 1000 }).toBe('completed');
+    // With a run stored, the table is back and the first-run screen is gone.
+    expect(await page.getByTestId('first-run').count()).toBe(0);
+    await shot(page, 'chromium-first-run-demo-completed');
+    expect(pageErrors).toEqual([]);
+  }, 600_000);
+});
