@@ -38,7 +38,7 @@ export interface RunEstimate {
   /** Float32 bytes of one training step's activations and their gradients (estimateTrainingBytes). */
   peakBytes: number;
   /** Where the figures come from, for the UI to say. */
-  basis: { kind: 'history' | 'probe'; samples: number; runIds: string[]; macsRange: [number, number] };
+  basis: { kind: 'history' | 'probe'; samples: number; probes: number; runIds: string[]; macsRange: [number, number] };
 }
 
 export interface QueueEstimate {

@@ -85,28 +85,45 @@ export function backendFor(config: Pick<RunConfig, 'backend'>, samples: readonly
 }
 
 /**
+ * The samples an estimate of `config` rests on: on its backend, those within a factor SIMILAR in
+ * MACs per image (at most NEAREST, nearest first), else only the single nearest; `similar` says
+ * which. A far smaller model's rate is mostly per-step overhead: carried to the seed model, a
+ * tiny probe's rate said 8 samples/s where a probe of the seed model itself said 27 (same load).
+ */
+export function basisFor(config: RunConfig, samples: readonly ThroughputSample[]): { backend: ActualBackend; nearest: ThroughputSample[]; similar: boolean; probes: number } | null {
+  const backend = backendFor(config, samples);
+  if (!backend) return null;
+  const mine = samples.filter((s) => s.backend === backend);
+  if (mine.length === 0) return null;
+  const macs = macsPerImage(config);
+  const distance = (s: ThroughputSample) => Math.abs(Math.log(s.macsPerImage / macs)) + 0.1 * Math.abs(Math.log(s.batch / config.batch));
+  const sorted = [...mine].sort((a, b) => distance(a) - distance(b) || b.at.localeCompare(a.at));
+  const near = sorted.filter((s) => distance(s) <= Math.log(SIMILAR));
+  const nearest = (near.length ? near : sorted.slice(0, 1)).slice(0, NEAREST);
+  return { backend, nearest, similar: near.length > 0, probes: nearest.filter((s) => s.source === 'probe').length };
+}
+
+/** Whether `config` has a measured config of similar size on its backend (else a probe is worth it). */
+export function knowsSimilar(config: RunConfig, samples: readonly ThroughputSample[]): boolean {
+  return basisFor(config, samples)?.similar ?? false;
+}
+
+/**
  * The estimate for `config` from `samples`, or null where none is on its backend (then a probe is
  * needed). `before` (ISO time) keeps only samples measured before it: what the estimate was when
  * a stored run started, shown beside its actual time.
  */
 export function estimateRun(config: RunConfig, samples: readonly ThroughputSample[], opts: { before?: string } = {}): RunEstimate | null {
   const usable = samples.filter((s) => !opts.before || s.at < opts.before);
-  const backend = backendFor(config, usable);
-  if (!backend) return null;
-  const mine = usable.filter((s) => s.backend === backend);
-  if (mine.length === 0) return null;
+  const basis = basisFor(config, usable);
+  if (!basis) return null;
+  const { backend, nearest, probes } = basis;
   const macs = macsPerImage(config);
-  const distance = (s: ThroughputSample) => Math.abs(Math.log(s.macsPerImage / macs)) + 0.1 * Math.abs(Math.log(s.batch / config.batch));
-  const sorted = [...mine].sort((a, b) => distance(a) - distance(b) || b.at.localeCompare(a.at));
-  // Runs within a factor SIMILAR in MACs per image, else only the nearest: a far smaller model's
-  // rate is mostly per-step overhead (a tiny probe beside a seed probe put the seed at 6 samples/s).
-  const near = sorted.filter((s) => distance(s) <= Math.log(SIMILAR));
-  const nearest = (near.length ? near : sorted.slice(0, 1)).slice(0, NEAREST);
   const trainMacRate = median(nearest.map((s) => s.trainSamplesPerSec * s.macsPerImage));
   const evalRates = nearest.filter((s) => s.evalSamplesPerSec !== null).map((s) => s.evalSamplesPerSec! * s.macsPerImage);
   // Without a measured evaluation: forward only, about a third of a training step's work.
   const evalMacRate = evalRates.length ? median(evalRates) : 3 * trainMacRate;
-  const startups = mine.map((s) => s.startupSeconds).filter((s): s is number => s !== null);
+  const startups = usable.filter((s) => s.backend === backend).map((s) => s.startupSeconds).filter((s): s is number => s !== null);
   const startupSeconds = startups.length ? median(startups) : DEFAULT_STARTUP_SECONDS;
   const { trainCount, testCount } = splitSizes(config);
   const trainSamplesPerSec = trainMacRate / macs;
@@ -122,8 +139,9 @@ export function estimateRun(config: RunConfig, samples: readonly ThroughputSampl
     backend,
     peakBytes: estimateTrainingBytes(config),
     basis: {
-      kind: nearest.every((s) => s.source === 'probe') ? 'probe' : 'history',
+      kind: probes === nearest.length ? 'probe' : 'history',
       samples: nearest.length,
+      probes,
       runIds: nearest.map((s) => s.runId),
       macsRange: [Math.min(...nearest.map((s) => s.macsPerImage)), Math.max(...nearest.map((s) => s.macsPerImage))],
     },

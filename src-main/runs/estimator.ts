@@ -1,8 +1,8 @@
 import type { RunStore } from '../store/runs.js';
 import type { RunConfig } from '../vit/config.js';
-import { actualSeconds, estimateError, estimateQueue, estimateRun } from './estimate.js';
+import { actualSeconds, estimateError, estimateQueue, estimateRun, knowsSimilar } from './estimate.js';
 import type { EstimateAnswer, QueueEstimate, StoredRunEstimate } from './estimate-types.js';
-import { hasHistoryFor, ThroughputHistory, ThroughputProbe } from './throughput.js';
+import { ThroughputHistory, ThroughputProbe } from './throughput.js';
 
 
 
@@ -23,11 +23,11 @@ export class Estimator {
     return [...this.history.get(), ...this.prober.samples()];
   }
 
-  /** The estimate from what is known; with `probe`, measures first where nothing is known. */
+  /** The estimate from what is known; with `probe`, measures first where no config of similar size is known. */
   async forConfig(config: RunConfig, opts: { probe?: boolean } = {}): Promise<EstimateAnswer> {
     let samples = this.samples();
     let probeError: string | undefined;
-    if (!hasHistoryFor(config, samples) && opts.probe) {
+    if (!knowsSimilar(config, samples) && opts.probe) {
       try {
         await this.prober.probe(config);
       } catch (e) {
@@ -36,7 +36,7 @@ export class Estimator {
       samples = this.samples();
     }
     const estimate = estimateRun(config, samples);
-    return { estimate, needsProbe: !estimate && !probeError, ...(probeError ? { probeError } : {}) };
+    return { estimate, needsProbe: !knowsSimilar(config, samples) && !probeError, ...(probeError ? { probeError } : {}) };
   }
 
   /** What the estimate was when a stored run started (only what finished before it), beside its actual time. */
@@ -48,11 +48,11 @@ export class Estimator {
     return { estimate, needsProbe: false, actualSeconds: actual, error: estimate && actual ? estimateError(estimate.seconds, actual) : null };
   }
 
-  /** Runs in queue order; probes the first config where nothing is known and `probe` is asked. */
+  /** Runs in queue order; with `probe`, measures the first config that has nothing of similar size. */
   async forQueue(configs: readonly RunConfig[], opts: { probe?: boolean } = {}): Promise<QueueEstimate & { needsProbe: boolean; probeError?: string }> {
     let probeError: string | undefined;
     if (opts.probe) {
-      const unknown = configs.find((c) => !hasHistoryFor(c, this.samples()));
+      const unknown = configs.find((c) => !knowsSimilar(c, this.samples()));
       if (unknown) {
         try {
           await this.prober.probe(unknown);
@@ -62,7 +62,7 @@ export class Estimator {
       }
     }
     const q = estimateQueue(configs, this.samples());
-    return { ...q, needsProbe: q.totalSeconds === null && !probeError, ...(probeError ? { probeError } : {}) };
+    return { ...q, needsProbe: configs.some((c) => !knowsSimilar(c, this.samples())) && !probeError, ...(probeError ? { probeError } : {}) };
   }
 }
 

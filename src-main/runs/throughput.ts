@@ -5,7 +5,7 @@ import { startWorker } from '../train/launch.js';
 import type { RunStore } from '../store/runs.js';
 import type { RunDetail } from '../store/types.js';
 import type { RunConfig } from '../vit/config.js';
-import { backendFor, macsPerImage, sampleFromRun, splitSizes, type ThroughputSample } from './estimate.js';
+import { macsPerImage, sampleFromRun, splitSizes, type ThroughputSample } from './estimate.js';
 
 /**
  * Where an estimate's throughput comes from: the completed runs of this machine in the store,
@@ -141,10 +141,4 @@ export class ThroughputProbe {
       at: new Date().toISOString(),
     };
   }
-}
-
-/** Whether `config` has anything to be estimated from without a probe. */
-export function hasHistoryFor(config: RunConfig, samples: readonly ThroughputSample[]): boolean {
-  const backend = backendFor(config, samples);
-  return backend !== null && samples.some((s) => s.backend === backend);
 }

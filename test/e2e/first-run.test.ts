@@ -77,6 +77,19 @@ describe('first run in Chromium against vitlab serve, empty database', () => {
     // With a run stored, the table is back and the first-run screen is gone.
     expect(await page.getByTestId('first-run').count()).toBe(0);
     await shot(page, 'chromium-first-run-demo-completed');
+
+    // Its detail: the estimate it had before it started (the demo's probe) beside the actual time.
+    await row.getByTestId('run-link').click();
+    const vs = page.getByTestId('estimate-vs-actual');
+    await expect.poll(() => vs.textContent(), { timeout: 20_000 }).toMatch(/estimated ≈ \S+.* before it started, took \S+.* \([+−]\d+ %\)/);
+    console.log(`demo run: ${(await vs.textContent())?.replace(/\s+/g, ' ').trim()}`);
+    await shot(page, 'chromium-first-run-demo-detail');
+
+    // The launch form now estimates the same config from that stored run.
+    await go(page, '#/launch');
+    await page.getByTestId('preset-select').selectOption('tiny');
+    await expect.poll(() => page.getByTestId('run-estimate-basis').textContent(), { timeout: 20_000 }).toMatch(/from 1 earlier run and a short probe on this machine/);
+    expect(await page.getByTestId('run-estimate-time').textContent()).toMatch(/^≈ \S+/);
     expect(pageErrors).toEqual([]);
   }, 600_000);
 });

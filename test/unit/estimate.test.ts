@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actualSeconds, backendFor, estimateError, estimateQueue, estimateRun, macsPerImage, sampleFromRun, SIMILAR, splitSizes, type ThroughputSample } from '../../src-main/runs/estimate.js';
+import { actualSeconds, backendFor, estimateError, estimateQueue, estimateRun, knowsSimilar, macsPerImage, sampleFromRun, SIMILAR, splitSizes, type ThroughputSample } from '../../src-main/runs/estimate.js';
 import type { RunDetail } from '../../src-main/store/types.js';
 import { estimateTrainingBytes, PRESETS, SEED_CONFIG, type RunConfig } from '../../src-main/vit/config.js';
 
@@ -86,6 +86,10 @@ describe('cost of a run before it starts', () => {
     expect(macsPerImage(seed) / macsPerImage(tiny)).toBeGreaterThan(SIMILAR);
     expect(wasm.trainSamplesPerSec).toBeCloseTo(200, 6);
     expect(wasm.basis.runIds).toEqual([samples[1].runId]);
+    // Only tiny known: the seed model gets tiny's scaled rate, but says a probe of its own is worth it.
+    expect(knowsSimilar({ ...seed, backend: 'wasm' }, [samples[0]])).toBe(false);
+    expect(estimateRun({ ...seed, backend: 'wasm' }, [samples[0]])!.basis).toMatchObject({ samples: 1, probes: 0, kind: 'history' });
+    expect(knowsSimilar({ ...seed, backend: 'wasm' }, samples)).toBe(true);
     // A similar config beside it: the median (here the mean) of the two MAC rates.
     const near = { ...seed, mlp: 320 };
     const both = [...samples, sampleFromRun(storedRun(near, { sps: 150, evalSeconds: 8, startup: 6, finishedAt: '2026-12-01T09:40:00.000Z' }))!];

@@ -6,7 +6,9 @@ export const expected = (e: RunEstimate): string => `≈ ${duration(e.seconds)}`
 
 /** Where an estimate's figures come from, in a few words. */
 export function basisText(e: RunEstimate): string {
-  const from = e.basis.kind === 'probe' ? 'a short probe of this machine' : `${e.basis.samples} earlier run${e.basis.samples === 1 ? '' : 's'} on this machine`;
+  const runs = e.basis.samples - e.basis.probes;
+  const parts = [runs ? `${runs} earlier run${runs === 1 ? '' : 's'}` : '', e.basis.probes ? (e.basis.probes === 1 ? 'a short probe' : `${e.basis.probes} short probes`) : ''];
+  const from = `${parts.filter(Boolean).join(' and ')} on this machine`;
   return `${e.backend}, ${int(e.trainSamplesPerSec)} samples/s, from ${from}`;
 }
 
