@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { DEFAULT_DATASET, locateDataset } from '../data/datasets.js';
-import { datasetState, startDownload } from '../data/download-job.js';
+import { locateDataset } from '../data/datasets.js';
 import { Conflict, NotFound, type Supervisor } from '../runs/supervisor.js';
 import { planSweep, sweepRunName } from '../runs/sweep.js';
-import { estimatorFor } from '../runs/estimator.js';
 import { StoreError } from '../store/errors.js';
 import { BACKENDS, ConfigError, configIssues, PRESETS, resolveConfig, validateConfig, SEED_CONFIG, type RunConfig } from '../vit/config.js';
 import { computeCost } from '../vit/cost.js';
 import { modelSummary } from '../vit/summary.js';
+import { datasetState, startDownload } from '../data/download-job.js';
+import { estimatorFor } from '../runs/estimator.js';
 import {
   requests,
   type ApiErrorBody,
@@ -100,8 +100,8 @@ const handlers: Handlers = {
     const q = await estimatorFor(ctx.supervisor.store).forQueue(plan.runs.map((r) => r.config), { probe: i.probe });
     return { ...q, runs: q.runs.map((r) => ({ name: sweepRunName(plan.runs[r.index].values), estimate: r.estimate })) };
   },
-  'data/status': (i) => datasetState(i.dataset ?? DEFAULT_DATASET),
-  'data/download': (i) => startDownload(i.dataset ?? DEFAULT_DATASET),
+  'data/status': (i) => datasetState(i.dataset),
+  'data/download': (i) => startDownload(i.dataset),
 };
 
 function toErrorBody(e: unknown): ApiErrorBody {

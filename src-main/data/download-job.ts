@@ -1,5 +1,5 @@
 import type { DatasetState } from './dataset-state.js';
-import { appDatasetDir, DATASET_REGISTRY, downloadDataset, getDatasetSpec, locateDataset, type DatasetName, type DownloadOptions, type LocateOptions } from './datasets.js';
+import { appDatasetDir, DATASET_REGISTRY, DEFAULT_DATASET, downloadDataset, getDatasetSpec, locateDataset, type DatasetName, type DownloadOptions, type LocateOptions } from './datasets.js';
 
 export type { DatasetState };
 
@@ -24,7 +24,7 @@ function totalBytes(name: DatasetName): number {
 }
 
 /** `locate`: where to look (the usual order by default; tests pass an authoritative `dir`). */
-export function datasetState(name: string, locate: LocateOptions = {}): DatasetState {
+export function datasetState(name: string = DEFAULT_DATASET, locate: LocateOptions = {}): DatasetState {
   const spec = getDatasetSpec(name);
   const base = { name: spec.name, title: spec.title };
   const job = jobs.get(spec.name);
@@ -42,7 +42,7 @@ export function datasetState(name: string, locate: LocateOptions = {}): DatasetS
 }
 
 /** Starts the download into the app's data folder unless it is found or already under way. */
-export function startDownload(name: string, opts: DownloadOptions & { dest?: string; locate?: LocateOptions } = {}): DatasetState {
+export function startDownload(name: string = DEFAULT_DATASET, opts: DownloadOptions & { dest?: string; locate?: LocateOptions } = {}): DatasetState {
   const now = datasetState(name, opts.locate);
   if (now.state === 'found' || now.state === 'downloading') return now;
   const spec = getDatasetSpec(name);
