@@ -1,28 +1,34 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDashboard, type Dashboard } from './serve.js';
+import { launchChromium } from './browser.js';
 import { paretoFront } from '../../src-renderer/src/lib/pareto.js';
 import type { RunSummary } from '../../src-main/store/types.js';
 import { go, invalidFormStartsNothing, launchTinyRun, openDetail, seeProgressThenCompleted, shot } from './flows.js';
+import { startServe, type ServeProcess } from './serve.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-e2e-'));
-let dash: Dashboard;
+let server: ServeProcess;
 let url = '';
+let browser: Browser;
 let page: Page;
-let pageErrors: string[] = [];
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   // A real `vitlab serve` process with a fresh database, as a user would start it.
-  dash = await openDashboard(path.join(tmp, 'e2e.db'));
-  ({ page, pageErrors } = dash);
-  url = dash.server.url;
+  server = await startServe(path.join(tmp, 'e2e.db'));
+  url = server.url;
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(url);
 }, 300_000);
 
 afterAll(async () => {
-  await dash?.close();
+  await browser?.close();
+  await server?.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
