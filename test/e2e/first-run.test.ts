@@ -14,14 +14,12 @@ import { go, shot } from './flows.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-first-run-'));
 let dash: Dashboard;
-let url = '';
 let page: Page;
 let pageErrors: string[] = [];
 
 beforeAll(async () => {
   dash = await openDashboard(path.join(tmp, 'first.db'), { ...process.env, VITLAB_HOME: tmp });
   ({ page, pageErrors } = dash);
-  url = dash.server.url;
 }, 300_000);
 
 afterAll(async () => {
