@@ -68,20 +68,16 @@ export async function runServe(argv: string[], print: (s: string) => void, hooks
   print(`ViT Lab: ${server.url}`);
   process.stderr.write(`database ${engine.dbPath}\n`);
   hooks.onListening?.(server.url);
-  let stopAsked = 0;
-  const onSignal = await new Promise<() => void>((resolve) => {
+  let stopping = false;
+  await new Promise<void>((resolve) => {
+    // One Ctrl-C under `npm start` arrives twice (from the terminal to the whole process group,
+    // and forwarded by npm, late when the machine is loaded: seen after the stop had finished),
+    // so a repeat is ignored rather than taken for "stop now", and the handlers stay installed
+    // until the process exits: without one, a late repeat would kill it (exit by SIGINT, not 0).
     const stop = () => {
-      if (!stopAsked) {
-        stopAsked = Date.now();
-        resolve(stop);
-        return;
-      }
-      // One Ctrl-C under `npm start` arrives twice (from the terminal to the whole process group,
-      // and forwarded by npm): a repeat within a second is that one; a later one means "now".
-      if (Date.now() - stopAsked > 1000) {
-        process.stderr.write('stopping now, without waiting for running runs\n');
-        process.exit(130);
-      }
+      if (stopping) return;
+      stopping = true;
+      resolve();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
@@ -89,7 +85,5 @@ export async function runServe(argv: string[], print: (s: string) => void, hooks
   process.stderr.write('stopping: cancelling running runs (they can be resumed), keeping the queue…\n');
   await server.close();
   await engine.close({ cancelRunning: true });
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
   return 0;
 }
