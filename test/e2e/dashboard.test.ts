@@ -1,16 +1,18 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
 import { paretoFront } from '../../src-renderer/src/lib/pareto.js';
 import type { RunSummary } from '../../src-main/store/types.js';
 import { go, invalidFormStartsNothing, launchTinyRun, openDetail, seeProgressThenCompleted, shot } from './flows.js';
-import { startServe, type ServeProcess } from './serve.js';
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-e2e-'));
-let server: ServeProcess;
+let server: ChildProcess;
 let url = '';
 let browser: Browser;
 let page: Page;
@@ -18,8 +20,20 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   // A real `vitlab serve` process with a fresh database, as a user would start it.
-  server = await startServe(path.join(tmp, 'e2e.db'));
-  url = server.url;
+  server = spawn(process.execPath, [path.join(root, 'bin/vitlab.js'), 'serve', '--db', path.join(tmp, 'e2e.db'), '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    server.stdout!.on('data', (d) => {
+      out += d;
+      const m = /ViT Lab: (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    server.stderr!.on('data', (d) => (err += d));
+    server.on('exit', (code) => reject(new Error(`vitlab serve exited with ${code}: ${err}`)));
+  });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -28,7 +42,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await server?.stop();
+  server?.kill('SIGTERM');
+  await new Promise((r) => (server?.exitCode !== null ? r(null) : server.once('exit', r)));
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDashboard, type Dashboard } from './serve.js';
+import { openDashboard } from './serve.js';
 import { go, shot } from './flows.js';
 
 /**
@@ -13,12 +13,12 @@ import { go, shot } from './flows.js';
  */
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-first-run-'));
-let dash: Dashboard;
+let dash: Awaited<ReturnType<typeof openDashboard>>;
 let page: Page;
 let pageErrors: string[] = [];
 
 beforeAll(async () => {
-  dash = await openDashboard(path.join(tmp, 'first.db'), { ...process.env, VITLAB_HOME: tmp });
+  dash = await openDashboard(path.join(tmp, 'first.db'));
   ({ page, pageErrors } = dash);
 }, 300_000);
 

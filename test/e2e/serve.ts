@@ -6,60 +6,46 @@ import { launchChromium } from './browser.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-export interface ServeProcess {
-  process: ChildProcess;
-  /** The printed address, token included. */
-  url: string;
-  /** SIGTERM, then waits for the exit. */
-  stop(): Promise<void>;
-}
-
-/** A real `vitlab serve` process on a random port, as a user would start it; resolves once it prints its address. */
-export function startServe(dbPath: string, env: NodeJS.ProcessEnv = process.env): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [path.join(root, 'bin/vitlab.js'), 'serve', '--db', dbPath, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  return new Promise((resolve, reject) => {
+/** A real `vitlab serve` process on a database, as a user would start it; resolves with its address. */
+export async function startServe(dbPath: string): Promise<{ url: string; server: ChildProcess; stop(): Promise<void> }> {
+  const server = spawn(process.execPath, [path.join(root, 'bin/vitlab.js'), 'serve', '--db', dbPath, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     let err = '';
-    child.stdout!.on('data', (d) => {
+    server.stdout!.on('data', (d) => {
       out += d;
       const m = /ViT Lab: (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ process: child, url: m[1], stop });
+      if (m) resolve(m[1]);
     });
-    child.stderr!.on('data', (d) => (err += d));
-    child.on('exit', (code) => reject(new Error(`vitlab serve exited with ${code}: ${err}`)));
+    server.stderr!.on('data', (d) => (err += d));
+    server.on('exit', (code) => reject(new Error(`vitlab serve exited with ${code}: ${err}`)));
   });
+  return {
+    url,
+    server,
+    stop: async () => {
+      server.kill('SIGTERM');
+      await new Promise((r) => (server.exitCode !== null ? r(null) : server.once('exit', r)));
+    },
+  };
 }
 
-export interface Dashboard {
-  server: ServeProcess;
-  browser: Browser;
-  page: Page;
-  /** Uncaught errors in the page, for tests to expect none. */
-  pageErrors: string[];
-  close(): Promise<void>;
-}
-
-/** `vitlab serve` on `dbPath` and Debian's Chromium on its address (1400×900). */
-export async function openDashboard(dbPath: string, env: NodeJS.ProcessEnv = process.env): Promise<Dashboard> {
-  const server = await startServe(dbPath, env);
+/** `vitlab serve` on a fresh database and the dashboard open in Debian's Chromium, with the page's errors collected. */
+export async function openDashboard(dbPath: string): Promise<{ url: string; browser: Browser; page: Page; pageErrors: string[]; close(): Promise<void> }> {
+  const serve = await startServe(dbPath);
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(server.url);
+  await page.goto(serve.url);
   return {
-    server,
+    url: serve.url,
     browser,
     page,
     pageErrors,
     close: async () => {
       await browser.close();
-      await server.stop();
+      await serve.stop();
     },
   };
 }
