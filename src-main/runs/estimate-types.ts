@@ -35,7 +35,7 @@ export interface RunEstimate {
   testCount: number;
   /** The backend the estimate is for (what `auto` picked in the samples used). */
   backend: ActualBackend;
-  /** Float32 bytes of one training step's activations and their gradients (estimateTrainingBytes). */
+  /** Training memory in bytes, from the config module's memory estimate (peakTrainingBytes). */
   peakBytes: number;
   /** Where the figures come from, for the UI to say. */
   basis: { kind: 'history' | 'probe'; samples: number; probes: number; runIds: string[]; macsRange: [number, number] };

@@ -35,6 +35,15 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/**
+ * A run's training memory, from the config module's own estimate (one place for that fact). Main
+ * has since replaced estimateTrainingBytes with vit/memory.ts's estimateMemory(c): after the
+ * merge this line becomes `estimateMemory(c).processBytes` (the worker's peak).
+ */
+export function peakTrainingBytes(c: RunConfig): number {
+  return estimateTrainingBytes(c);
+}
+
 /** How many training and test samples a config's epoch sees (limits of 0 mean the whole split). */
 export function splitSizes(c: Pick<RunConfig, 'dataset' | 'limitTrain' | 'limitTest'>): { trainCount: number; testCount: number } {
   const spec = DATASET_REGISTRY[c.dataset];
@@ -137,7 +146,7 @@ export function estimateRun(config: RunConfig, samples: readonly ThroughputSampl
     trainCount,
     testCount,
     backend,
-    peakBytes: estimateTrainingBytes(config),
+    peakBytes: peakTrainingBytes(config),
     basis: {
       kind: probes === nearest.length ? 'probe' : 'history',
       samples: nearest.length,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { actualSeconds, backendFor, estimateError, estimateQueue, estimateRun, knowsSimilar, macsPerImage, sampleFromRun, SIMILAR, splitSizes, type ThroughputSample } from '../../src-main/runs/estimate.js';
+import { actualSeconds, backendFor, estimateError, estimateQueue, estimateRun, knowsSimilar, macsPerImage, peakTrainingBytes, sampleFromRun, SIMILAR, splitSizes, type ThroughputSample } from '../../src-main/runs/estimate.js';
 import type { RunDetail } from '../../src-main/store/types.js';
-import { estimateTrainingBytes, PRESETS, SEED_CONFIG, type RunConfig } from '../../src-main/vit/config.js';
+import { PRESETS, SEED_CONFIG, type RunConfig } from '../../src-main/vit/config.js';
 
 const seed = SEED_CONFIG;
 const tiny = PRESETS.tiny.config;
@@ -68,7 +68,8 @@ describe('cost of a run before it starts', () => {
     // Limits and epochs count: a tenth of the data for one epoch.
     const short = estimateRun({ ...seed, epochs: 1, limitTrain: 6000, limitTest: 1000 }, samples)!;
     expect(short.seconds).toBeCloseTo(5 + 6000 / 200 + 0.8, 6);
-    expect(short.peakBytes).toBe(estimateTrainingBytes(seed));
+    expect(short.peakBytes).toBe(peakTrainingBytes(seed));
+    expect(peakTrainingBytes({ ...seed, batch: 200 })).toBeGreaterThan(peakTrainingBytes(seed));
   });
 
   it('takes the nearest stored runs in MACs, on the backend auto picked last, and only those finished before', () => {

@@ -12,8 +12,8 @@ export function basisText(e: RunEstimate): string {
   return `${e.backend}, ${int(e.trainSamplesPerSec)} samples/s, from ${from}`;
 }
 
-/** Training memory of one step (activations and their gradients), as the config check estimates it. */
-export const memoryText = (e: RunEstimate): string => `${(e.peakBytes / 1024 ** 2).toFixed(0)} MB of activations per step`;
+/** Training memory, as the config check estimates it. */
+export const memoryText = (e: RunEstimate): string => `training memory ≈ ${(e.peakBytes / 1024 ** 2).toFixed(0)} MB`;
 
 /** One line for a form or a card: the figure, or why there is none yet. */
 export function answerText(a: EstimateAnswer | null, measuring: boolean): string {
