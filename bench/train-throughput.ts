@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { checkTorchBlas, describeTorchBlas, isTrustedBlas } from './torch-blas.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -275,6 +276,8 @@ async function parent(): Promise<void> {
     return;
   }
   console.log(`pytorch ${version}: BLAS ${OPENBLAS ? `OpenBLAS preloaded (${OPENBLAS})` : 'default libblas.so.3 (OpenBLAS not found: install libopenblas0-pthread)'}`);
+  const blas = checkTorchBlas(OPENBLAS ? { ...process.env, LD_PRELOAD: OPENBLAS } : process.env);
+  console.log(describeTorchBlas(blas));
   const torch: TorchResult[] = [];
   for (const threads of [1, 2]) {
     console.log(`load average: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
@@ -289,6 +292,7 @@ async function parent(): Promise<void> {
         `inference@1000 ${r.inferSps.toFixed(0)} samples/s, peak RSS ${r.peakRssMB.toFixed(0)} MB, sgemm ${r.gflops.toFixed(1)} GFLOP/s (${r.blas})`,
     );
   }
+  if (!isTrustedBlas(blas)) return;
   for (const t of tfjs) {
     for (const p of torch) {
       console.log(

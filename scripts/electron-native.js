@@ -11,18 +11,49 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The Electron binary and its version, or why it is not available here (never throws). */
-export function findElectron() {
-  let electronPath;
+/** Where the electron package says its binary is (the same rule as its index.js), or null before a download. */
+function electronBinaryPath(pkgDir) {
+  const pathFile = path.join(pkgDir, 'path.txt');
+  const exe = fs.existsSync(pathFile) ? fs.readFileSync(pathFile, 'utf8') : null;
+  if (process.env.ELECTRON_OVERRIDE_DIST_PATH) return path.join(process.env.ELECTRON_OVERRIDE_DIST_PATH, exe || 'electron');
+  return exe ? path.join(pkgDir, 'dist', exe) : null;
+}
+
+/** The first line of a failed download's output that is not a stack frame: what went wrong, in one line. */
+function firstErrorLine(text) {
+  const lines = String(text || '').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at '));
+  return (lines.find((l) => /error|fail|ENOTFOUND|ECONN|EAI_AGAIN/i.test(l)) ?? lines[0] ?? 'no output').slice(0, 200);
+}
+
+/**
+ * The Electron binary and its version, or why it is not available here, in one line (never throws).
+ * Electron >= 42 downloads its binary the first time `require('electron')` asks for it, with the
+ * downloader's stack trace on the terminal when that fails; so the download runs here first, its
+ * output kept, and only the reason is reported.
+ */
+export function findElectron({ onDownload } = {}) {
+  let pkgDir;
   try {
-    // Electron >= 42 downloads its binary the first time this is asked for.
-    electronPath = require('electron');
-  } catch (e) {
-    return { ok: false, why: `Electron's binary is not available (${String(e.message).split('\n')[0]})` };
+    pkgDir = path.dirname(require.resolve('electron/package.json'));
+  } catch {
+    return { ok: false, why: "Electron is not installed (run npm install)" };
   }
-  const probe = spawnSync(electronPath, ['--version'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
-  if (probe.status !== 0) return { ok: false, why: `Electron does not start here (${(probe.stderr || probe.error?.message || '').trim().split('\n')[0]})` };
-  return { ok: true, path: electronPath, version: probe.stdout.trim().replace(/^v/, '') };
+  let binary = electronBinaryPath(pkgDir);
+  if (!binary || !fs.existsSync(binary)) {
+    onDownload?.();
+    const dl = spawnSync(process.execPath, [path.join(pkgDir, 'install.js')], { encoding: 'utf8', timeout: 600_000 });
+    binary = electronBinaryPath(pkgDir);
+    if (dl.status !== 0 || !binary || !fs.existsSync(binary)) {
+      const detail = firstErrorLine(dl.stderr || dl.stdout || dl.error?.message);
+      return { ok: false, why: `Electron's binary is not here and could not be downloaded (${detail})`, detail };
+    }
+  }
+  const probe = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  if (probe.status !== 0) {
+    const detail = firstErrorLine(probe.stderr || probe.error?.message);
+    return { ok: false, why: `Electron does not start here (${detail})`, detail };
+  }
+  return { ok: true, path: binary, version: probe.stdout.trim().replace(/^v/, '') };
 }
 
 export function sqliteBindingFor(version) {

@@ -11,6 +11,8 @@ import type { WeightsExportResult } from '../inspect/export.js';
 import type { AttentionResult } from '../inspect/messages.js';
 import type { MistakesResult } from '../inspect/service.js';
 import { MAX_REPEATS } from '../../src-shared/groups.js';
+import type { EstimateAnswer, RunEstimate, StoredRunEstimate } from '../runs/estimate-types.js';
+import type { DatasetState } from '../data/dataset-state.js';
 import type { Comparison, FilterField, GroupFigure, GroupListResult, GroupQuery, GroupSortField, ListQuery, StepCurve, ListResult, RunDetail, RunStatus, SortField } from '../store/types.js';
 
 /**
@@ -202,7 +204,26 @@ export const requests = {
   'runs/exportWeights': def<WeightsExportResult>()(
     z.object({ id, format: z.enum(WEIGHT_FORMATS), path: z.string().max(4096).optional(), force: z.boolean().optional() }).strict(),
   ),
+  /** Expected wall time and training memory of a run on this machine; `probe` measures first where nothing is known. */
+  'runs/estimate': def<EstimateAnswer>()(z.object({ config: configInput, preset: z.string().optional(), probe: z.boolean().optional() }).strict()),
+  /** What the estimate was when a stored run started, beside its actual time. */
+  'runs/estimate-stored': def<StoredRunEstimate>()(z.object({ id }).strict()),
+  /** A sweep's runs in the order the queue will run them, each with its estimate, and the total. */
+  'sweeps/estimate': def<SweepEstimate>()(z.object({ base: configInput, grid: gridSchema, probe: z.boolean().optional() }).strict()),
+  /** Where a data set is read from, or how far its download got (the dashboard polls this). */
+  'data/status': def<DatasetState>()(z.object({ dataset: z.enum(DATASETS).optional() }).strict()),
+  /** Starts downloading a data set into the app's data folder (verified files only); returns its state. */
+  'data/download': def<DatasetState>()(z.object({ dataset: z.enum(DATASETS).optional() }).strict()),
 } as const;
+
+export interface SweepEstimate {
+  runs: { name: string; estimate: RunEstimate | null }[];
+  totalSeconds: number | null;
+  needsProbe: boolean;
+  probeError?: string;
+}
+
+export type { DatasetState, EstimateAnswer, RunEstimate, StoredRunEstimate };
 
 export type RequestName = keyof typeof requests;
 export type RequestInput<N extends RequestName> = z.input<(typeof requests)[N]['input']>;

@@ -10,6 +10,8 @@ import { computeCost } from '../vit/cost.js';
 import { modelSummary } from '../vit/summary.js';
 import type { Inspector } from '../inspect/service.js';
 import { MAX_JSON_DEPTH, valueDepth } from './json-body.js';
+import { datasetState, startDownload } from '../data/download-job.js';
+import { estimatorFor } from '../runs/estimator.js';
 import {
   requests,
   type ApiErrorBody,
@@ -112,6 +114,15 @@ const handlers: Handlers = {
     if (!ctx.exportWeights) throw new DomainError('unavailable', 'weight exports are not available in this build');
     return ctx.exportWeights(i);
   },
+  'runs/estimate': (i, ctx) => estimatorFor(ctx.supervisor.store).forConfig(resolveConfig(i.config as Partial<RunConfig>, i.preset), { probe: i.probe }),
+  'runs/estimate-stored': ({ id }, ctx) => estimatorFor(ctx.supervisor.store).forStoredRun(id),
+  'sweeps/estimate': async (i, ctx) => {
+    const plan = planSweep(resolveConfig(i.base as Partial<RunConfig>), i.grid as never, { validate: (c) => validateRun(c, ctx.supervisor.admission) });
+    const q = await estimatorFor(ctx.supervisor.store).forQueue(plan.runs.map((r) => r.config), { probe: i.probe });
+    return { ...q, runs: q.runs.map((r) => ({ name: sweepRunName(plan.runs[r.index].values), estimate: r.estimate })) };
+  },
+  'data/status': (i) => datasetState(i.dataset),
+  'data/download': (i) => startDownload(i.dataset),
 };
 
 /** Runs an inspection; its refusals are DomainErrors (InspectError) and reach the caller as their kind. */

@@ -51,7 +51,12 @@ function ensureRenderer(dir: string | undefined): string {
   return staticDir;
 }
 
-export async function runServe(argv: string[], print: (s: string) => void): Promise<number> {
+/** `npm start` opens the printed address in a browser; the CLI only prints it. */
+export interface ServeHooks {
+  onListening?: (url: string) => void;
+}
+
+export async function runServe(argv: string[], print: (s: string) => void, hooks: ServeHooks = {}): Promise<number> {
   const { values } = parseFlags(argv, { ...DB_FLAGS, port: { type: 'string' }, concurrency: { type: 'string' }, static: { type: 'string' } }, { configFlags: false });
   if (values.help) {
     print(SERVE_USAGE);
@@ -70,10 +75,20 @@ export async function runServe(argv: string[], print: (s: string) => void): Prom
   const server = await serve(makeContext(engine), { port: numberFlag('port', values.port as string | undefined), staticDir, maxBody });
   print(`ViT Lab: ${server.url}`);
   process.stderr.write(`database ${engine.dbPath}\n`);
+  hooks.onListening?.(server.url);
+  let stopping = false;
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    // One Ctrl-C under `npm start` arrives twice (from the terminal to the whole process group,
+    // and forwarded by npm, late when the machine is loaded: seen after the stop had finished),
+    // so a repeat is ignored rather than taken for "stop now", and the handlers stay installed
+    // until the process exits: without one, a late repeat would kill it (exit by SIGINT, not 0).
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
   process.stderr.write('stopping: cancelling running runs (they can be resumed), keeping the queue…\n');
   await server.close();

@@ -1,0 +1,16 @@
+/** A data set's state as the dashboard shows it: types only, for the contract (download-job.ts fills it). */
+import type { DATASETS } from '../vit/config.js';
+
+export interface DatasetState {
+  name: (typeof DATASETS)[number];
+  title: string;
+  state: 'found' | 'missing' | 'downloading' | 'failed';
+  /** Where it is read from (found), or where it is being downloaded to. */
+  dir?: string;
+  /** Why it is missing: every folder looked in. */
+  searched?: { dir: string; source: string; problem: string }[];
+  /** Bytes of all four files so far, and in all. */
+  received?: number;
+  total?: number;
+  error?: string;
+}
