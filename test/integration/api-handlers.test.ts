@@ -42,7 +42,7 @@ function finishedRun(status: 'completed' | 'failed' | 'cancelled', name: string)
   s.markStarted(id, ENV);
   s.addEpoch(id, { epoch: 1, trainLoss: 0.5, trainAcc: 0.8, testLoss: 0.6, testAcc: 0.75, seconds: 10, samplesPerSec: 100, lr: 1e-3 });
   if (status === 'completed') {
-    const confusion = Array.from({ length: 10 }, (_, r) => Array.from({ length: 10 }, (_, c) => (r === c ? (r < 5 ? 3 : 2) : c === (r + 1) % 10 ? 1 : 0)));
+    const confusion: number[][] = Array.from({ length: 10 }, (_, r) => Array.from({ length: 10 }, (_, c): number => (r === c ? (r < 5 ? 3 : 2) : c === (r + 1) % 10 ? 1 : 0)));
     const perClass = confusion.map((row, c) => ({ correct: row[c], total: row.reduce((a, b) => a + b, 0) }));
     s.setResult(id, { testLoss: 0.6, correct: 25, total: 35, perClass, confusion });
   }
