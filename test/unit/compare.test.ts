@@ -36,6 +36,11 @@ describe('distinctValues', () => {
     expect(distinctValues(runs, 'f')).toEqual([9, 10, 100, 'abc', 'gelu', 'relu']);
   });
 
+  it('numbers come before strings even where the string collates before digits', () => {
+    const runs = [run('a', { f: '-none' }, null), run('b', { f: 7 }, null), run('c', { f: '(auto)' }, null), run('d', { f: 3 }, null)];
+    expect(distinctValues(runs, 'f')).toEqual([3, 7, ...['(auto)', '-none'].sort((x, y) => x.localeCompare(y))]);
+  });
+
   it('a missing value is one distinct "null"; other values become their string', () => {
     const runs = [run('a', {}, null), run('b', { f: null }, null), run('c', { f: true }, null), run('d', { f: 2 }, null)];
     expect(distinctValues(runs, 'f')).toEqual([2, 'null', 'true']);
@@ -55,6 +60,13 @@ describe('effectGroups', () => {
     expect(g2.meanAcc).toBeCloseTo(0.82, 12);
     expect(g2.sdAcc).toBeCloseTo(0.0282842712, 9);
     expect(g4).toMatchObject({ value: 4, n: 1, nAcc: 1, meanAcc: 0.9, minAcc: 0.9, maxAcc: 0.9, sdAcc: null, meanMacs: 5000, meanParams: 300 });
+  });
+
+  it('the SD divides by n − 1 (sample SD), checked with three runs', () => {
+    // 0.7, 0.8, 0.9: mean 0.8, squares 0.01 + 0 + 0.01 = 0.02, / 2 = 0.01, SD 0.1.
+    const [g] = effectGroups([run('a', { d: 1 }, 0.7), run('b', { d: 1 }, 0.8), run('c', { d: 1 }, 0.9)], 'd');
+    expect(g.meanAcc).toBeCloseTo(0.8, 12);
+    expect(g.sdAcc).toBeCloseTo(0.1, 12);
   });
 
   it('runs without an accuracy count in n and the cost means but not in the accuracy', () => {

@@ -109,3 +109,18 @@ describe('Pareto step line', () => {
     ]);
   });
 });
+
+describe('Pareto front: id order among equal points in every input order', () => {
+  it('all six orders of three equal points give a, b, c', () => {
+    const p = (id: string) => ({ id, cost: 5, acc: 0.5 });
+    const orders = [
+      ['a', 'b', 'c'],
+      ['a', 'c', 'b'],
+      ['b', 'a', 'c'],
+      ['b', 'c', 'a'],
+      ['c', 'a', 'b'],
+      ['c', 'b', 'a'],
+    ];
+    for (const order of orders) expect(ids(paretoFront(order.map(p)).front), order.join('')).toEqual(['a', 'b', 'c']);
+  });
+});

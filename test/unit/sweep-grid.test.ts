@@ -6,6 +6,8 @@ import { SEED_CONFIG } from '../../src-main/vit/config.js';
 describe('parseGridValues', () => {
   it('numbers: integers, negatives, decimals, exponents in either case', () => {
     expect(parseGridValues('2,-3,0.5,1e-3,1E3,2.5e-4')).toEqual([2, -3, 0.5, 1e-3, 1e3, 2.5e-4]);
+    // Several digits in each part.
+    expect(parseGridValues('128,-64,1.25,3e-10,12.75e12')).toEqual([128, -64, 1.25, 3e-10, 12.75e12]);
   });
   it('anything else stays text, trimmed; empty entries are dropped', () => {
     expect(parseGridValues(' relu , gelu ,, ')).toEqual(['relu', 'gelu']);
