@@ -5,8 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src-main/app/engine.js';
-import { openDatabase } from '../../src-main/store/db.js';
-import { RunStore } from '../../src-main/store/runs.js';
+import { peek, sleep, until } from './wait.js';
 
 /**
  * Heartbeats across processes: a `vitlab train` in another process owns a run; a second
@@ -19,24 +18,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-heartbeat-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, f: () => T | undefined | null | false, timeoutMs = 60_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-function peek<T>(dbPath: string, f: (s: RunStore) => T): T {
-  const db = openDatabase(dbPath);
-  try {
-    return f(new RunStore(db));
-  } finally {
-    db.close();
-  }
-}
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);

@@ -4,22 +4,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src-main/app/engine.js';
 import { resolveConfig } from '../../src-main/vit/config.js';
+import { until } from './wait.js';
 
 /** The queue above one run at a time, and resuming a cancelled run from its checkpoint. Real workers. */
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-queue-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const long = resolveConfig({ epochs: 40, limitTrain: 1500, limitTest: 200 }, 'tiny');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, f: () => T | undefined | null | false, timeoutMs = 120_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('supervisor queue', () => {
   it('concurrency 2 trains two runs at once while the third waits, and starts it when one ends', async () => {
