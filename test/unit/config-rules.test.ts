@@ -100,6 +100,7 @@ describe('bounds, at and just past each edge', () => {
   });
   it('an unknown field and a non-object are named', () => {
     expect(issues({ depht: 1 })).toEqual([{ field: '(config)', message: 'unknown field(s): depht' }]);
+    expect(issues({ depht: 1, colour: 'red' })).toEqual([{ field: '(config)', message: 'unknown field(s): depht, colour' }]);
     const r = validateConfig('seed');
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.issues[0].field).toBe('(config)');
@@ -154,13 +155,17 @@ describe('presets and helpers', () => {
   });
 
   it('resolveConfig: overrides on a preset, undefined overrides ignored, the unknown preset names the known ones', () => {
-    expect(resolveConfig({ depth: 2, heads: undefined }, 'small')).toMatchObject({ depth: 2, heads: 4, dim: 48 });
+    expect(resolveConfig({ depth: 3, heads: undefined }, 'small')).toMatchObject({ depth: 3, heads: 4, dim: 48 });
     expect(() => resolveConfig({}, 'nope')).toThrow('preset: unknown preset "nope" (known: seed, tiny, small, improved, wide)');
     try {
       resolveConfig({}, 'nope');
     } catch (e) {
       expect((e as { issues: unknown }).issues).toEqual([{ field: 'preset', message: 'unknown preset "nope"' }]);
     }
+  });
+
+  it('parseConfig throws an error named ConfigError', () => {
+    expect(() => parseConfig({ ...SEED_CONFIG, depth: 0 })).toThrow(expect.objectContaining({ name: 'ConfigError' }));
   });
 
   it('parseConfig lists every issue as field: message, one a line', () => {

@@ -33,6 +33,15 @@ describe('the cost model writes the seed report', () => {
   });
 });
 
+describe('the convention is stated whole', () => {
+  it('names what is counted and what is not', () => {
+    const { convention } = computeCost(SEED_CONFIG);
+    expect(convention).toContain('MACs count multiply-accumulates of the linear layers (bias excluded) and of both attention matmuls (QKᵀ and attn·V)');
+    expect(convention).toContain('bias adds, LayerNorm, softmax, activations, the cls/position additions and dropout are excluded');
+    expect(convention).toContain('FLOPs = 2 × MACs');
+  });
+});
+
 describe('whole-model lines, worked by hand', () => {
   const c = computeCost(SEED_CONFIG); // default batch: 100, the seed's
   it('parameter lines: formulas and values', () => {
