@@ -59,8 +59,20 @@ export async function launchTinyRun(page: Page, prefix: string, name: string): P
 
 /** Progress shows while it trains; the run then appears completed in the table. */
 export async function seeProgressThenCompleted(page: Page, prefix: string, name: string): Promise<string> {
-  await page.getByTestId('live-card').first().waitFor({ timeout: 60_000 });
-  await page.getByTestId('progress-bar').first().waitFor({ timeout: 60_000 });
+  const card = page.getByTestId('live-card').filter({ hasText: name }).first();
+  await card.waitFor({ timeout: 60_000 });
+  // The bar renders at 0 % for a queued run, and a finished epoch or a completed run moves it
+  // without any live progress: wait for a running card showing a batch count and a bar past 0 %.
+  const live = async () => {
+    const o = { timeout: 1000 };
+    const [status, batch, now] = await Promise.all([
+      card.getAttribute('data-status', o),
+      card.getByTestId('progress-batch').textContent(o),
+      card.getByTestId('progress-bar').getAttribute('aria-valuenow', o),
+    ]).catch(() => [null, null, null]);
+    return status === 'running' && /^\d+ \/ \d+$/.test(batch?.trim() ?? '') && Number(now) > 0;
+  };
+  await expect.poll(live, { timeout: 120_000, interval: 100 }).toBe(true);
   await shot(page, `${prefix}-live`);
   await go(page, '#/runs');
   const row = page.getByTestId('run-row').filter({ hasText: name });

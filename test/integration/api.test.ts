@@ -139,7 +139,11 @@ describe('vitlab serve transport', () => {
     expect(events.some((e) => e.type === 'run/status' && e.runId === runId && e.status === 'completed')).toBe(true);
     const list = await call('runs/list', { sort: 'createdAt' });
     expect(list).toMatchObject({ response: { ok: true, result: { total: 1, rows: [{ id: runId, status: 'completed', name: 'over ws' }] } } });
+    // Garbage on the same socket gets a typed refusal (id -1: it has no id), and the socket still answers.
+    const refusal = new Promise<WsServerMessage>((resolve) => replies.set(-1, resolve));
     ws.send('garbage');
+    expect(await refusal).toMatchObject({ id: -1, response: { ok: false, error: { code: 'invalid_input' } } });
+    expect(await call('system/info', {})).toMatchObject({ response: { ok: true, result: { version: 'test' } } });
     ws.close();
   });
 });

@@ -111,3 +111,24 @@ describe('patchify', () => {
     expect(Array.from(p)).toEqual([0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15]);
   });
 });
+
+describe('built model: what the engine registered', () => {
+  it('every variable a model registers with tfjs is listed once by namedVariables, and their sizes sum to the analytic count', () => {
+    // Independent of namedVariables' hand-kept list: the engine's own registry, before and after.
+    const registry = () => tf.engine().registeredVariables as Record<string, tf.Variable>;
+    for (const c of randomConfigs(30, 7)) {
+      const before = new Set(Object.keys(registry()));
+      const m = new VitModel(c, 1);
+      try {
+        const registered = Object.entries(registry()).filter(([name]) => !before.has(name)).map(([, v]) => v);
+        expect(registered.every((v) => v.trainable)).toBe(true);
+        expect(registered.reduce((s, v) => s + v.size, 0), JSON.stringify(c)).toBe(computeCost(c).params.total);
+        const listed = m.namedVariables().map((v) => v.variable.name);
+        expect(new Set(listed).size, 'a variable listed twice').toBe(listed.length);
+        expect([...listed].sort()).toEqual(registered.map((v) => v.name).sort());
+      } finally {
+        m.dispose();
+      }
+    }
+  });
+});

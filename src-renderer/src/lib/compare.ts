@@ -23,17 +23,25 @@ export function differingFields(runs: readonly CompareRun[], fields: readonly st
   });
 }
 
+/** A config value's identity: by content, a missing value the same as null. */
+const keyOf = (v: unknown): string => JSON.stringify(v ?? null);
+/** How a value is shown: numbers and strings as they are, anything else as text ("null", "true"). */
+const labelOf = (v: unknown): string | number => (typeof v === 'number' || typeof v === 'string' ? v : String(v ?? null));
+
+/** Distinct values of a field with their keys, numbers ascending, then strings. */
+function distinct(runs: readonly CompareRun[], field: string): { key: string; value: string | number }[] {
+  const byKey = new Map<string, string | number>();
+  for (const r of runs) byKey.set(keyOf(r.config[field]), labelOf(r.config[field]));
+  return [...byKey.entries()]
+    .map(([key, value]) => ({ key, value }))
+    .sort(({ value: a }, { value: b }) =>
+      typeof a === 'number' && typeof b === 'number' ? a - b : typeof a === 'number' ? -1 : typeof b === 'number' ? 1 : String(a).localeCompare(String(b)),
+    );
+}
+
 /** Distinct values of a field, numbers ascending, then strings. */
 export function distinctValues(runs: readonly CompareRun[], field: string): (string | number)[] {
-  const set = new Map<string, string | number>();
-  for (const r of runs) {
-    const v = r.config[field];
-    if (typeof v === 'number' || typeof v === 'string') set.set(JSON.stringify(v), v);
-    else set.set(JSON.stringify(v ?? null), String(v));
-  }
-  return [...set.values()].sort((a, b) =>
-    typeof a === 'number' && typeof b === 'number' ? a - b : typeof a === 'number' ? -1 : typeof b === 'number' ? 1 : String(a).localeCompare(String(b)),
-  );
+  return distinct(runs, field).map((d) => d.value);
 }
 
 export interface EffectGroup {
@@ -53,8 +61,10 @@ export interface EffectGroup {
 
 /** Accuracy per value of `field`: mean over the runs (seeds) that share it, with min, max and SD. */
 export function effectGroups(runs: readonly CompareRun[], field: string): EffectGroup[] {
-  return distinctValues(runs, field).map((value) => {
-    const rs = runs.filter((r) => (typeof value === 'number' ? r.config[field] === value : String(r.config[field]) === String(value)));
+  // Grouped by the same key distinctValues uses, so every run lands in exactly one group (a
+  // number 4 and a string "4" are two groups; a missing value and null are one).
+  return distinct(runs, field).map(({ key, value }) => {
+    const rs = runs.filter((r) => keyOf(r.config[field]) === key);
     // The same statistics as the group views and the reports.
     const s = summarize(rs.map((r) => r.testAcc));
     return {
