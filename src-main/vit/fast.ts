@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { biasGradKernel, reluGradKernel } from './kernels/linear-grad.js';
+import { runJsKernel } from './kernels/plumbing.js';
 import { simdKernels, type GemmFn, type SoftmaxFn } from './simd.js';
 
 /**
@@ -276,10 +278,10 @@ function makeLinear(activation: 'linear' | 'relu') {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws, ys] = saved;
-        const g = activation === 'relu' ? tf.mul(dy, tf.step(ys)) : dy;
+        // One pass for the ReLU mask and the bias gradient (kernels/linear-grad.ts).
+        const [g, db] = activation === 'relu' ? runJsKernel(reluGradKernel, [dy, ys], {}) : [dy, runJsKernel(biasGradKernel, [dy], {})[0]];
         const dx = tf.matMul(g as tf.Tensor2D, tf.transpose(ws) as tf.Tensor2D);
         const dw = tf.matMul(tf.transpose(xs) as tf.Tensor2D, g as tf.Tensor2D);
-        const db = tf.sum(g, 0);
         return [dx, dw, db];
       },
     };
