@@ -143,7 +143,11 @@ function attentionBackward(k: Arena, s: AttnShape, dO: number, qkv: number, p: n
         const dr = dpf + i * Np;
         let dot = 0;
         for (let j = 0; j < N; j++) dot += F[pr + j] * F[dr + j];
-        for (let j = 0; j < N; j++) F[dr + j] = scale * F[pr + j] * (F[dr + j] - dot);
+        for (let j = 0; j < N; j++) {
+          // Flushed to 0 below float32's normal range: subnormal operands slow the gemms below.
+          const v = scale * F[pr + j] * (F[dr + j] - dot);
+          F[dr + j] = Math.abs(v) < 1.2e-38 ? 0 : v;
+        }
       }
       k.gemm(N, hd, N, dp, Np * 4, 4, qkv + koff * 4, ld * 4, dqkv + qoff * 4, ld * 4);
       k.gemm(N, hd, N, dp, 4, Np * 4, qkv + qoff * 4, ld * 4, dqkv + koff * 4, ld * 4);

@@ -76,6 +76,8 @@ const SIMD = {
   'v128.const': 0x0c,
   'f32x4.splat': 0x13,
   'f32x4.extract_lane': 0x1f,
+  'f32x4.gt': 0x44,
+  'v128.and': 0x4e,
   'f32x4.nearest': 0x6a,
   'i32x4.shl': 0xab,
   'i32x4.add': 0xae,
@@ -195,11 +197,13 @@ function gemmBody(): number[] {
 
 // softmax(P, n, rows, stride): each of `rows` rows (stride bytes apart, stride ≥ 16·⌈n/4⌉) becomes
 // the softmax of its first n entries, 4 lanes at a time over ⌈n/4⌉ vectors (pad lanes are set to
-// -1e30 first and end up ≈ 1e-38; they are never read as probabilities).
+// -1e30 first and end up 0; they are never read as probabilities).
 const f32c = (v: number) => [OP['f32.const'], ...new Uint8Array(new Float32Array([v]).buffer)];
 const vsplatc = (v: number) => [...f32c(v), ...splat];
 const vsub = simd('f32x4.sub');
 const vmax = simd('f32x4.max');
+const vgt = simd('f32x4.gt');
+const vand = simd('v128.and');
 const vnearest = simd('f32x4.nearest');
 const i4trunc = simd('i32x4.trunc_sat_f32x4_s');
 const i4add = simd('i32x4.add');
@@ -209,10 +213,17 @@ const f32max = [OP['f32.max']];
 const f32div = [OP['f32.div']];
 const shrS = [OP['i32.shr_s']];
 
-/** x := exp(x), x ≥ -87 after clamping: x = n·ln2 + r, e^r by Taylor to degree 6, 2^n via the exponent bits. */
-function vexp(x: number, n: number, r: number, t: number): number[] {
+/**
+ * x := exp(x) for x ≤ 0, and exactly 0 below −80: x = n·ln2 + r, e^r by Taylor to degree 6, 2^n
+ * via the exponent bits (x clamped at −87 for that). The cut at −80 keeps every probability of a
+ * softmax row normal: e^−80 / (row sum ≤ row length) stays above float32's smallest normal for rows
+ * up to 10⁵ long, where e^−87 / sum went subnormal as attention sharpens — and subnormal operands
+ * slow x86 floating point down (see README "Performance").
+ */
+function vexp(x: number, n: number, r: number, t: number, keep: number): number[] {
   const c = [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720];
   const out: number[] = [
+    ...get(x), ...vsplatc(-80), ...vgt, ...set(keep),
     ...get(x), ...vsplatc(-87), ...vmax, ...set(x),
     ...get(x), ...vsplatc(Math.LOG2E), ...vmul, ...vnearest, ...set(n),
     ...get(x), ...get(n), ...vsplatc(0.693359375), ...vmul, ...vsub,
@@ -221,17 +232,17 @@ function vexp(x: number, n: number, r: number, t: number): number[] {
   ];
   for (let i = 5; i >= 0; i--) out.push(...get(t), ...get(r), ...vmul, ...vsplatc(c[i]), ...vadd, ...set(t));
   const bias = simd('v128.const', ...[127, 0, 0, 0, 127, 0, 0, 0, 127, 0, 0, 0, 127, 0, 0, 0]);
-  out.push(...get(t), ...get(n), ...i4trunc, ...bias, ...i4add, ...i32c(23), ...i4shl, ...vmul, ...set(x));
+  out.push(...get(t), ...get(n), ...i4trunc, ...bias, ...i4add, ...i32c(23), ...i4shl, ...vmul, ...get(keep), ...vand, ...set(x));
   return out;
 }
 
 function softmaxBody(): number[] {
   const [P, Nn, R, ST] = [0, 1, 2, 3];
   const [Lr, Lj, Q, NV] = [4, 5, 6, 7];
-  const [VM, X, NN, RR, T, VA] = [8, 9, 10, 11, 12, 13];
+  const [VM, X, NN, RR, T, VA, KEEP] = [8, 9, 10, 11, 12, 13, 14];
   const locals = vec([
     [4, I32],
-    [6, V128],
+    [7, V128],
   ]);
   const hreduce = (v: number, op: number[]) => [...get(v), ...lane(0), ...get(v), ...lane(1), ...op, ...get(v), ...lane(2), ...op, ...get(v), ...lane(3), ...op];
   const overVectors = (body: number[]) => [
@@ -246,7 +257,7 @@ function softmaxBody(): number[] {
     ...overVectors([...get(VM), ...get(Q), ...vload(), ...vmax, ...set(VM)]),
     ...hreduce(VM, f32max), ...splat, ...set(VM),
     ...vsplatc(0), ...set(VA),
-    ...overVectors([...get(Q), ...vload(), ...get(VM), ...vsub, ...set(X), ...vexp(X, NN, RR, T), ...get(Q), ...get(X), ...vstore(), ...get(VA), ...get(X), ...vadd, ...set(VA)]),
+    ...overVectors([...get(Q), ...vload(), ...get(VM), ...vsub, ...set(X), ...vexp(X, NN, RR, T, KEEP), ...get(Q), ...get(X), ...vstore(), ...get(VA), ...get(X), ...vadd, ...set(VA)]),
     ...f32c(1), ...hreduce(VA, f32add), ...f32div, ...splat, ...set(VM),
     ...overVectors([...get(Q), ...get(Q), ...vload(), ...get(VM), ...vmul, ...vstore()]),
     ...inc(P, get(ST)),

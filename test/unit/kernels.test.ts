@@ -140,6 +140,16 @@ describe('SIMD module', () => {
     }
   });
 
+  it('softmax gives exact zeros, never subnormals, for entries far below the row maximum', () => {
+    const n = 8;
+    F.set([0, -79, -81, -86, -88, -200, 0, -1], 0);
+    k.softmax(0, n, 1, n * 4);
+    const row = F.subarray(0, n);
+    expect(row[1]).toBeGreaterThan(1.17549435e-38);
+    expect([row[2], row[3], row[4], row[5]]).toEqual([0, 0, 0, 0]);
+    expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+  });
+
   it('softmax of strided rows equals the plain formula', () => {
     const rows = 3;
     const n = 7;
