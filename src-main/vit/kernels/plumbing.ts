@@ -6,12 +6,13 @@ import * as tf from '@tensorflow/tfjs';
  * where the same math in tfjs ops costs one dispatch and one pass over memory per op.
  */
 
-interface WasmBackendLike {
+/** The parts of tfjs-wasm's and tfjs-cpu's backends a kernel of ours uses. */
+export interface WasmBackendLike {
   wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory; _malloc(n: number): number; _free(p: number): void };
   dataIdMap: { get(id: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
-interface CpuBackendLike {
+export interface CpuBackendLike {
   data: { get(id: object): { values: Float32Array } };
   makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
 }
