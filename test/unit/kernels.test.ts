@@ -6,6 +6,9 @@ import { fusedLayerNorm, layerNormBackward, layerNormForward } from '../../src-m
 import { linearGradPrep } from '../../src-main/vit/kernels/linear-grad.js';
 import { layerNorm } from '../../src-main/vit/reference.js';
 import { simdKernels } from '../../src-main/vit/simd.js';
+import { relErr } from './rel-err.js';
+
+const maxRelErr = (a: ArrayLike<number>, b: ArrayLike<number>) => relErr(a, b, 1e-12);
 
 /** Each kernel against a plain JS (or plain tfjs-op) reference, directly. */
 
@@ -19,15 +22,6 @@ function rand(n: number, seed: number, scale = 1): Float32Array {
   return out;
 }
 
-function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-12);
-}
 
 describe('LayerNorm kernel', () => {
   const rows = 7;

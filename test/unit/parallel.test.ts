@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src-main/train/backend.js';
 import { Trainer, type TrainData } from '../../src-main/train/trainer.js';
 import { SEED_CONFIG, type RunConfig } from '../../src-main/vit/config.js';
+import { relErr } from './rel-err.js';
 
 /**
  * Data-parallel steps on N = 1…4 instances (this thread + N − 1 helper threads with their own
@@ -39,15 +40,6 @@ function synthetic(config: RunConfig, train: number, test: number): TrainData {
   };
 }
 
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-6);
-}
 
 const config: RunConfig = { ...SEED_CONFIG, epochs: 1, batch: 33, recipe: 'seed' };
 const data = synthetic(config, 99, 70);

@@ -39,39 +39,41 @@ export function wasmMemory(backend: unknown): WebAssembly.Memory {
 
 const done = new Set<string>();
 
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+/** One backend's way to run a JS kernel: views on its inputs, fresh outputs, the result infos. */
+const RUNNERS: Record<'wasm' | 'cpu', <A>(k: JsKernel<A>, ins: tf.TensorInfo[], shapes: number[][], backend: unknown, attrs: A) => tf.TensorInfo[]> = {
+  wasm: (k, ins, shapes, backend, attrs) => {
+    const b = backend as WasmBackendLike;
+    const outs = shapes.map((s) => b.makeOutput(s, 'float32'));
+    // After every allocation: a growing heap detaches older views.
+    const buf = wasmMemory(b).buffer;
+    const view = (t: tf.TensorInfo) => new Float32Array(buf, b.dataIdMap.get(t.dataId).memoryOffset, size(t.shape));
+    k.run(ins.map(view), outs.map(view), attrs);
+    return outs;
+  },
+  cpu: (k, ins, shapes, backend, attrs) => {
+    const b = backend as CpuBackendLike;
+    const vals = shapes.map((s) => new Float32Array(size(s)));
+    k.run(ins.map((t) => b.data.get(t.dataId).values), vals, attrs);
+    return shapes.map((s, i) => b.makeTensorInfo(s, 'float32', vals[i]));
+  },
+};
+
 /** Registers `k` for wasm and cpu once per process. */
 export function registerJsKernel<A>(k: JsKernel<A>): void {
   if (done.has(k.name)) return;
   done.add(k.name);
-  const single = (outs: tf.TensorInfo[]) => (outs.length === 1 ? outs[0] : outs);
-  if (!tf.getKernel(k.name, 'wasm')) {
+  for (const backendName of ['wasm', 'cpu'] as const) {
+    if (tf.getKernel(k.name, backendName)) continue;
     tf.registerKernel({
       kernelName: k.name,
-      backendName: 'wasm',
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const b = backend as unknown as WasmBackendLike;
+      backendName,
+      kernelFunc: ({ inputs, backend, attrs }: KernelArgs) => {
         const ins = k.inputs.map((n) => inputs[n]!);
-        const shapes = k.outputs(ins.map((t) => t.shape), attrs as unknown as A);
-        const outs = shapes.map((s) => b.makeOutput(s, 'float32'));
-        // After every allocation: a growing heap detaches older views.
-        const buf = wasmMemory(b).buffer;
-        const view = (t: tf.TensorInfo) => new Float32Array(buf, b.dataIdMap.get(t.dataId).memoryOffset, size(t.shape));
-        k.run(ins.map(view), outs.map(view), attrs as unknown as A);
-        return single(outs);
-      },
-    });
-  }
-  if (!tf.getKernel(k.name, 'cpu')) {
-    tf.registerKernel({
-      kernelName: k.name,
-      backendName: 'cpu',
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const b = backend as unknown as CpuBackendLike;
-        const ins = k.inputs.map((n) => inputs[n]!);
-        const shapes = k.outputs(ins.map((t) => t.shape), attrs as unknown as A);
-        const vals = shapes.map((s) => new Float32Array(size(s)));
-        k.run(ins.map((t) => b.data.get(t.dataId).values), vals, attrs as unknown as A);
-        return single(shapes.map((s, i) => b.makeTensorInfo(s, 'float32', vals[i])));
+        const a = attrs as unknown as A;
+        const outs = RUNNERS[backendName](k, ins, k.outputs(ins.map((t) => t.shape), a), backend, a);
+        return outs.length === 1 ? outs[0] : outs;
       },
     });
   }
