@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src-main/train/backend.js';
+import { MAX_TRAIN_THREADS, trainThreads } from '../../src-main/train/parallel.js';
 import { Trainer, type TrainData } from '../../src-main/train/trainer.js';
 import { SEED_CONFIG, type RunConfig } from '../../src-main/vit/config.js';
 import { relErr } from './rel-err.js';
@@ -147,3 +149,25 @@ function flatWeights(t: Trainer): Float32Array {
   t.model.params.forEach((v, i) => out.set(v.variable.dataSync() as Float32Array, t.layout.offsets[i]));
   return out;
 }
+
+describe('how many instances train', () => {
+  const saved = process.env.VITLAB_TRAIN_THREADS;
+  afterAll(() => {
+    if (saved === undefined) delete process.env.VITLAB_TRAIN_THREADS;
+    else process.env.VITLAB_TRAIN_THREADS = saved;
+  });
+
+  it('takes VITLAB_TRAIN_THREADS, else every core on wasm and 1 elsewhere, and names a bad value', () => {
+    process.env.VITLAB_TRAIN_THREADS = '3';
+    expect(trainThreads('wasm')).toBe(3);
+    expect(trainThreads('cpu')).toBe(3);
+    delete process.env.VITLAB_TRAIN_THREADS;
+    expect(trainThreads('wasm')).toBe(Math.min(os.availableParallelism(), MAX_TRAIN_THREADS));
+    expect(trainThreads('tensorflow')).toBe(1);
+    for (const bad of ['0', 'two', '2.5', String(MAX_TRAIN_THREADS + 1)]) {
+      process.env.VITLAB_TRAIN_THREADS = bad;
+      expect(() => trainThreads('wasm')).toThrow(`VITLAB_TRAIN_THREADS must be a whole number from 1 to ${MAX_TRAIN_THREADS}, got "${bad}"`);
+    }
+    expect(() => new Trainer(config, data, 0)).toThrow('threads must be a whole number');
+  });
+});
