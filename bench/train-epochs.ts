@@ -36,7 +36,7 @@ const t0 = Date.now();
 const WINDOW = 100;
 let mark = { batch: 0, t: 0, epoch: 0 };
 const windows: string[] = [];
-console.log(`load average at start: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}; VITLAB_TRAIN_THREADS=${process.env.VITLAB_TRAIN_THREADS ?? '(unset: auto)'}`);
+console.log(`load average at start: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}; VITLAB_TRAIN_THREADS=${process.env.VITLAB_TRAIN_THREADS ?? '(unset: one instance per core)'}`);
 const h = startWorker({ type: 'start', runId: 'bench', config, checkpointDir: dir }, (m) => {
   if (m.type === 'started') console.log(`backend ${m.env.backend}, ${m.trainSize} train / ${m.testSize} test, ${config.epochs} epoch(s), recipe ${config.recipe}`);
   if (m.type === 'progress') {

@@ -2,9 +2,8 @@
 // backend), and of the same model in PyTorch where /usr/bin/python3 has torch.
 //   npx tsx bench/train-throughput.ts [--preset seed] [--steps N] [--backends wasm,cpu] [--torch]
 //                                     [--data real|synthetic] [--window W] [--warmup K] [--threads 1,2]
-// --threads: 1 = one tfjs instance; 2 = data-parallel with a helper thread (src-main/train/parallel.ts);
-// auto = the default policy (two-part steps, helper or local by timed probes); each in its own
-// child; default 1,2,auto on wasm, 1 elsewhere.
+// --threads: N = data-parallel on N tfjs instances (this thread + N − 1 helper threads,
+// src-main/train/parallel.ts), each setting in its own child; default 1,2 on wasm, 1 elsewhere.
 // Training samples/s is the median over windows of W steps after K warm-up steps; every window is
 // printed so a slowdown over a run shows. Inference is batch 1000 through Trainer.evaluate (forward,
 // loss and argmax read-back; split over both instances when data-parallel).
@@ -37,9 +36,11 @@ const { values } = parseArgs({
 interface ChildResult {
   backend: string;
   threads: Threads;
-  stepsBy: { helper: number; local: number };
+  instances: number;
   wasmHeapMB: number;
+  wasmHeapEvalMB: number;
   trainSps: number;
+  trainSpsCpu: number;
   windows: number[];
   inferSps: number;
   peakRssMB: number;
@@ -52,6 +53,7 @@ interface ChildResult {
 interface TorchResult {
   threads: number;
   trainSps: number;
+  trainSpsCpu: number;
   windows: number[];
   inferSps: number;
   peakRssMB: number;
@@ -74,8 +76,8 @@ function vmHwmMB(pid: number | 'self' = 'self'): number {
 // ---------------------------------------------------------------------------------------------
 // Child: one backend.
 // ---------------------------------------------------------------------------------------------
-type Threads = 1 | 2 | 'auto';
-const threadsOf = (t: string): Threads => (t === 'auto' ? 'auto' : t === '2' ? 2 : 1);
+type Threads = number;
+const threadsOf = (t: string): Threads => Number(t);
 
 async function child(backendName: string, threads: Threads): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
@@ -136,24 +138,29 @@ async function child(backendName: string, threads: Threads): Promise<void> {
     }, threads);
   }
   const parallel = await trainer.startParallel();
-  if ((threads !== 1) !== parallel) throw new Error(`asked for ${threads} thread(s), data-parallel ${parallel ? 'on' : 'off'}`);
+  if ((threads !== 1) !== parallel) throw new Error(`asked for ${threads} thread(s), helpers ${parallel ? 'on' : `off (${trainer.helperError})`}`);
   const buf = new Float32Array(1000 * P * F);
   const batchAt = (start: number, n: number) => {
     const s0 = start % (count - n);
     patchify(images.subarray(s0 * per, (s0 + n) * per), n, side, channels, patch, buf.subarray(0, n * P * F), scale, shift);
-    return { x: tf.tensor3d(buf.subarray(0, n * P * F), [n, P, F]), y: labels.subarray(s0, s0 + n) };
+    return { x: buf.subarray(0, n * P * F), y: labels.subarray(s0, s0 + n) };
   };
 
   const windows: number[] = [];
   const tensors: number[] = [];
   let t0 = performance.now();
+  // CPU time of the whole process (every thread) over the timed steps: samples per CPU-second
+  // measure the engine's efficiency even when other jobs share the cores.
+  let cpu0 = process.cpuUsage();
   let lossFirst = NaN;
   let lossLast = NaN;
   for (let s = 0; s < warm + steps; s++) {
-    if (s === warm) t0 = performance.now();
+    if (s === warm) {
+      t0 = performance.now();
+      cpu0 = process.cpuUsage();
+    }
     const { x, y } = batchAt(s * B, B);
     const r = trainer.trainStep(x, y, config.lr);
-    x.dispose();
     if (s === 0) lossFirst = r.loss;
     lossLast = r.loss;
     if (s >= warm && (s - warm + 1) % win === 0) {
@@ -163,6 +170,11 @@ async function child(backendName: string, threads: Threads): Promise<void> {
       t0 = now;
     }
   }
+  const backend = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  const heapMB = () => (backend.wasm?.HEAPU8?.buffer.byteLength ?? 0) / 2 ** 20;
+  const wasmHeapMB = heapMB();
+  const cpu = process.cpuUsage(cpu0);
+  const trainSpsCpu = (steps * B) / ((cpu.user + cpu.system) / 1e6);
   // Inference at batch 1000 through evaluate(): patches, forward, loss and argmax read-back.
   const inferTimes: number[] = [];
   const inferReps = slow ? 2 : 6;
@@ -174,13 +186,14 @@ async function child(backendName: string, threads: Threads): Promise<void> {
     const dt = performance.now() - t;
     if (r > 0) inferTimes.push(dt);
   }
-  const backend = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
   const result: ChildResult = {
     backend: backendName,
     threads,
-    stepsBy: { ...trainer.stepsBy },
-    wasmHeapMB: (backend.wasm?.HEAPU8?.buffer.byteLength ?? 0) / 2 ** 20,
+    instances: trainer.instances,
+    wasmHeapMB,
+    wasmHeapEvalMB: heapMB(),
     trainSps: median(windows),
+    trainSpsCpu,
     windows,
     inferSps: 1000 / (median(inferTimes) / 1000),
     peakRssMB: vmHwmMB(),
@@ -253,10 +266,11 @@ async function parent(): Promise<void> {
   const runs = values.backends!
     .split(',')
     .filter(Boolean)
-    .flatMap((b) => (values.threads ?? (b === 'wasm' ? '1,2,auto' : '1')).split(',').map((t) => ({ b, threads: threadsOf(t) })));
+    .flatMap((b) => (values.threads ?? (b === 'wasm' ? '1,2' : '1')).split(',').map((t) => ({ b, threads: threadsOf(t) })));
   for (const { b, threads } of runs) {
     console.log(`load average: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
     const r = await runChild(b, threads);
+    const after = fs.readFileSync('/proc/loadavg', 'utf8').trim();
     const label = `${b} threads=${threads}`;
     if ('error' in r) {
       console.log(`tfjs ${label}: not measured (${r.error})`);
@@ -264,9 +278,9 @@ async function parent(): Promise<void> {
     }
     tfjs.push(r);
     console.log(
-      `tfjs ${label}: train ${r.trainSps.toFixed(1)} samples/s (windows ${r.windows.map((w) => w.toFixed(0)).join(' ')}), ` +
-        `inference@1000 ${r.inferSps.toFixed(0)} samples/s, peak RSS ${r.peakRssMB.toFixed(0)} MB (main wasm heap ${r.wasmHeapMB.toFixed(0)} MB), ${r.threads === 1 ? '' : `steps on helper/local ${r.stepsBy.helper}/${r.stepsBy.local}, `}tensors ${[...new Set(r.tensors)].join('/')}, ` +
-        `loss ${r.lossFirst.toFixed(3)} → ${r.lossLast.toFixed(3)}${r.data === 'real' ? '' : `, data ${r.data}`}`,
+      `tfjs ${label}: train ${r.trainSps.toFixed(1)} samples/s, ${r.trainSpsCpu.toFixed(1)} per CPU-second (windows ${r.windows.map((w) => w.toFixed(0)).join(' ')}), ` +
+        `inference@1000 ${r.inferSps.toFixed(0)} samples/s, peak RSS ${r.peakRssMB.toFixed(0)} MB (this thread's wasm heap ${r.wasmHeapMB.toFixed(0)} MB after training, ${r.wasmHeapEvalMB.toFixed(0)} MB after evaluation), tensors ${[...new Set(r.tensors)].join('/')}, ` +
+        `loss ${r.lossFirst.toFixed(3)} → ${r.lossLast.toFixed(3)}${r.data === 'real' ? '' : `, data ${r.data}`}; load average after: ${after}`,
     );
   }
   if (!values.torch) return;
@@ -288,7 +302,7 @@ async function parent(): Promise<void> {
     }
     torch.push(r);
     console.log(
-      `pytorch ${threads} thread(s): train ${r.trainSps.toFixed(1)} samples/s (windows ${r.windows.map((w) => w.toFixed(0)).join(' ')}), ` +
+      `pytorch ${threads} thread(s): train ${r.trainSps.toFixed(1)} samples/s, ${r.trainSpsCpu.toFixed(1)} per CPU-second (windows ${r.windows.map((w) => w.toFixed(0)).join(' ')}), ` +
         `inference@1000 ${r.inferSps.toFixed(0)} samples/s, peak RSS ${r.peakRssMB.toFixed(0)} MB, sgemm ${r.gflops.toFixed(1)} GFLOP/s (${r.blas})`,
     );
   }
@@ -296,7 +310,7 @@ async function parent(): Promise<void> {
   for (const t of tfjs) {
     for (const p of torch) {
       console.log(
-        `ratio tfjs ${t.backend} threads=${t.threads} / pytorch ${p.threads} thread(s): train ${(t.trainSps / p.trainSps).toFixed(2)}×, inference ${(t.inferSps / p.inferSps).toFixed(2)}×`,
+        `ratio tfjs ${t.backend} threads=${t.threads} / pytorch ${p.threads} thread(s): train ${(t.trainSps / p.trainSps).toFixed(2)}× (per CPU-second ${(t.trainSpsCpu / p.trainSpsCpu).toFixed(2)}×), inference ${(t.inferSps / p.inferSps).toFixed(2)}×`,
       );
     }
   }

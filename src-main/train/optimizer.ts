@@ -1,71 +1,55 @@
 import * as tf from '@tensorflow/tfjs';
-
-export interface OptimizedVariable {
-  name: string;
-  variable: tf.Variable;
-  decay: boolean;
-}
+import { adamwStep } from '../vit/kernels/adam.js';
+import type { FlatLayout } from '../vit/params.js';
 
 /**
- * Adam / AdamW written out (PyTorch's update rule, eps outside the square root), because tfjs has
- * no AdamW, and because a run must checkpoint and restore the moments to resume exactly.
+ * Adam / AdamW (PyTorch's update rule) over the flat parameter layout of params.ts: the moments
+ * are two Float32Arrays, the update is one loop (kernels/adam.ts). tfjs has no AdamW, and a run
+ * must checkpoint and restore the moments to resume exactly.
  */
 export class AdamW {
-  readonly m: tf.Variable[];
-  readonly v: tf.Variable[];
+  readonly m: Float32Array;
+  readonly v: Float32Array;
   step = 0;
+  private readonly segments;
 
   constructor(
-    readonly vars: OptimizedVariable[],
+    readonly layout: FlatLayout,
     readonly weightDecay = 0,
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
     readonly eps = 1e-8,
   ) {
-    this.m = vars.map((v) => tf.variable(tf.zerosLike(v.variable), false));
-    this.v = vars.map((v) => tf.variable(tf.zerosLike(v.variable), false));
+    this.m = new Float32Array(layout.total);
+    this.v = new Float32Array(layout.total);
+    this.segments = { offsets: layout.offsets, sizes: layout.sizes, decay: layout.specs.map((s) => s.decay) };
   }
 
-  apply(grads: Record<string, tf.Tensor>, lr: number): void {
+  /** Updates the flat weights `w` in place from the flat gradients `g`. */
+  apply(w: Float32Array, g: Float32Array, lr: number): void {
     this.step++;
-    const bc1 = 1 - this.beta1 ** this.step;
-    const bc2 = 1 - this.beta2 ** this.step;
-    tf.tidy(() => {
-      this.vars.forEach((ov, i) => {
-        const g = grads[ov.variable.name];
-        if (!g) throw new Error(`optimizer: no gradient for ${ov.name}`);
-        const m = this.m[i].mul(this.beta1).add(g.mul(1 - this.beta1));
-        const v = this.v[i].mul(this.beta2).add(g.square().mul(1 - this.beta2));
-        this.m[i].assign(m);
-        this.v[i].assign(v);
-        let w: tf.Tensor = ov.variable;
-        if (this.weightDecay > 0 && ov.decay) w = w.mul(1 - lr * this.weightDecay);
-        const denom = v.sqrt().div(Math.sqrt(bc2)).add(this.eps);
-        ov.variable.assign(w.sub(m.div(denom).mul(lr / bc1)));
-      });
-    });
+    adamwStep(w, g, this.m, this.v, this.segments, { lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, step: this.step });
   }
 
-  /** Moments in variable order, for checkpoints. */
+  /** Moments in parameter order as tensors, for checkpoints (the caller disposes them). */
   state(): { name: string; tensor: tf.Tensor }[] {
-    return this.vars.flatMap((ov, i) => [
-      { name: `${ov.name}.exp_avg`, tensor: this.m[i] as tf.Tensor },
-      { name: `${ov.name}.exp_avg_sq`, tensor: this.v[i] as tf.Tensor },
+    const { specs, offsets, sizes } = this.layout;
+    return specs.flatMap((s, i) => [
+      { name: `${s.name}.exp_avg`, tensor: tf.tensor(this.m.slice(offsets[i], offsets[i] + sizes[i]), s.shape, 'float32') },
+      { name: `${s.name}.exp_avg_sq`, tensor: tf.tensor(this.v.slice(offsets[i], offsets[i] + sizes[i]), s.shape, 'float32') },
     ]);
   }
 
   restore(step: number, tensors: Record<string, tf.Tensor>): void {
-    this.step = step;
-    this.vars.forEach((ov, i) => {
-      const m = tensors[`${ov.name}.exp_avg`];
-      const v = tensors[`${ov.name}.exp_avg_sq`];
-      if (!m || !v) throw new Error(`checkpoint: optimizer state for ${ov.name} is missing`);
-      this.m[i].assign(m);
-      this.v[i].assign(v);
+    const { specs, offsets, sizes } = this.layout;
+    specs.forEach((s, i) => {
+      const m = tensors[`${s.name}.exp_avg`];
+      const v = tensors[`${s.name}.exp_avg_sq`];
+      if (!m || !v) throw new Error(`checkpoint: optimizer state for ${s.name} is missing`);
+      if (m.size !== sizes[i] || v.size !== sizes[i]) throw new Error(`checkpoint: optimizer state for ${s.name} has ${m.size} values, the model needs ${sizes[i]}`);
+      this.m.set(m.dataSync() as Float32Array, offsets[i]);
+      this.v.set(v.dataSync() as Float32Array, offsets[i]);
     });
-  }
-
-  dispose(): void {
-    for (const t of [...this.m, ...this.v]) t.dispose();
+    this.step = step;
   }
 }

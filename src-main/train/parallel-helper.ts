@@ -4,11 +4,11 @@ import type { RunConfig } from '../vit/config.js';
 import { VitModel } from '../vit/model.js';
 import { selectBackend } from './backend.js';
 import { CMD_EVAL, CMD_EXIT, CMD_STEP, CTRL, SharedViews, type SharedLayout } from './parallel.js';
-import { flatLayout, loadFlatWeights, partEvaluate, partGradients } from './parallel-math.js';
+import { loadFlatWeights, partEvaluate, partGradients } from './parallel-math.js';
 
 /**
- * The helper thread of data-parallel training (see parallel.ts): its own tfjs, the same model,
- * no optimizer. It blocks on the shared control words, runs one command at a time, answers
+ * A helper instance of data-parallel training (see parallel.ts): its own thread and tfjs, the same
+ * model, no optimizer. It blocks on the shared control words, runs one command at a time, answers
  * through the same buffer.
  */
 
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   try {
     await selectBackend(backend as 'wasm');
     model = new VitModel(config, config.seed);
-    if (flatLayout(model).total !== layout.params) throw new Error('the helper model has a different parameter count');
+    if (model.trainableCount() !== layout.params) throw new Error('the helper model has a different parameter count');
   } catch (e) {
     parentPort!.postMessage({ type: 'failed', error: e instanceof Error ? e.message : String(e) });
     return;

@@ -2,28 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { VitModel } from '../vit/model.js';
 
 /**
- * The math both tfjs instances of a data-parallel step run on their part of a batch: the loss is
- * the part's cross-entropy SUM times 1/B (B = the whole batch), so the parts' losses and gradients
- * add up to the mean over the whole batch — the single-instance step's loss — up to float rounding.
- * Gradients are written into one flat Float32Array in `namedVariables()` order.
+ * The math every tfjs instance runs on its part of a batch — the one loss of training: the part's
+ * cross-entropy SUM times 1/B (B = the whole batch), so the parts' losses and gradients add up to
+ * the mean over the whole batch up to float rounding (one part = the whole batch: the mean).
+ * Gradients are written into one flat Float32Array in the model's parameter order (params.ts).
  */
-
-export interface FlatLayout {
-  offsets: number[];
-  sizes: number[];
-  total: number;
-}
-
-export function flatLayout(model: VitModel): FlatLayout {
-  const sizes = model.namedVariables().map((v) => v.variable.size);
-  const offsets: number[] = [];
-  let total = 0;
-  for (const s of sizes) {
-    offsets.push(total);
-    total += s;
-  }
-  return { offsets, sizes, total };
-}
 
 /** Gradients of the part into `gradsOut`, its loss contribution, and its argmax predictions. */
 export function partGradients(
@@ -35,8 +18,7 @@ export function partGradients(
   gradsOut: Float32Array,
   predOut: Float32Array | Int32Array,
 ): number {
-  const named = model.namedVariables();
-  const vars = named.map((v) => v.variable);
+  const vars = model.params.map((v) => v.variable);
   let predicted: tf.Tensor | null = null;
   const { value, grads } = tf.variableGrads(() => {
     const logits = model.forward(x, true, dropoutSeed);
@@ -69,10 +51,10 @@ export function partEvaluate(model: VitModel, x: tf.Tensor3D, y: tf.Tensor2D, pr
   return loss;
 }
 
-/** Loads weights from a flat buffer (namedVariables order) into the model. */
+/** Loads weights from a flat buffer (parameter order) into the model. */
 export function loadFlatWeights(model: VitModel, flat: Float32Array): void {
   let off = 0;
-  for (const { variable } of model.namedVariables()) {
+  for (const { variable } of model.params) {
     // A copy: a backend that keeps JS arrays (cpu) must not alias a buffer that is rewritten.
     const t = tf.tensor(flat.slice(off, off + variable.size), variable.shape, 'float32');
     variable.assign(t);
@@ -81,11 +63,16 @@ export function loadFlatWeights(model: VitModel, flat: Float32Array): void {
   }
 }
 
-/** Writes the model's weights into a flat buffer (namedVariables order). */
+/** Writes the model's weights into a flat buffer (parameter order). */
 export function storeFlatWeights(model: VitModel, flat: Float32Array): void {
   let off = 0;
-  for (const { variable } of model.namedVariables()) {
+  for (const { variable } of model.params) {
     flat.set(variable.dataSync() as Float32Array, off);
     off += variable.size;
   }
+}
+
+/** Part i of N of n samples: [from, to), sizes differ by at most one, the later parts larger. */
+export function partRange(n: number, parts: number, i: number): { from: number; to: number } {
+  return { from: Math.floor((i * n) / parts), to: Math.floor(((i + 1) * n) / parts) };
 }

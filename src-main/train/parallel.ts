@@ -6,19 +6,19 @@ import { Worker } from 'node:worker_threads';
 import type { RunConfig } from '../vit/config.js';
 
 /**
- * Data-parallel training on two cores: a `node:worker_threads` helper (its own isolate, so its own
- * tfjs and wasm backend — wasm threads are off in Node) holds the same weights and computes the
- * gradients of the second part of every batch while this thread computes the first part. They
- * talk through one SharedArrayBuffer and Atomics (no message passing on the hot path, and the
- * training step stays synchronous):
+ * Data-parallel training on N instances: this thread plus N − 1 `node:worker_threads` helpers
+ * (each its own isolate, so its own tfjs and wasm backend — wasm threads are off in Node) hold the
+ * same weights; every batch is cut into N parts and instance i computes the gradients of part i.
+ * Each helper talks to this thread through its own SharedArrayBuffer and Atomics (no message
+ * passing on the hot path, and the training step stays synchronous):
  *
- *   this thread: writes the part's patches + one-hot labels (and the weights when they changed),
- *   bumps `seq` and notifies → computes its own part → waits for `done == seq` → adds the helper's
- *   flat gradients to its own → applies AdamW (only here: the helper has no optimizer) → the new
- *   weights go into the shared buffer for the next step.
+ *   this thread: writes each helper's part (patches + one-hot labels, and the weights when they
+ *   changed), bumps `seq` and notifies → computes part 0 → waits for every `done == seq` → sums the
+ *   flat gradients in part order → applies AdamW (only here: helpers have no optimizer) → the new
+ *   weights go into the shared buffers for the next step.
  *
- * The helper only ever runs between a `seq` bump and its `done`, so the buffer has one writer at a
- * time. Everything is deterministic: fixed split, fixed summation order.
+ * A helper only ever runs between a `seq` bump and its `done`, so each buffer has one writer at a
+ * time. Everything is deterministic for a given N: fixed split, fixed summation order.
  */
 
 // Int32 control words.
@@ -85,20 +85,28 @@ export class SharedViews {
 
 export const CTRL = { SEQ, CMD, DONE, COUNT, ERROR, WVERSION };
 
-/** 1: one tfjs instance; 2: always data-parallel; auto: helper ready, each step on the faster. */
-export type TrainThreads = 1 | 2 | 'auto';
+/** How many tfjs instances train each batch (one on this thread, the rest on helper threads). */
+export type TrainThreads = number;
+
+/** Most instances a run may ask for (each is a thread with its own tfjs and wasm heap). */
+export const MAX_TRAIN_THREADS = 16;
 
 /**
- * How training uses the cores: `VITLAB_TRAIN_THREADS` = 1 or 2 when set, else `auto` where the
- * backend is wasm (single-threaded in Node) and the machine has at least two cores, else 1.
- * tfjs-node is multithreaded already; cpu is a last resort (and its kernels copy data anyway).
+ * How many instances train: `VITLAB_TRAIN_THREADS` = N when set, else every core where the backend
+ * is wasm (single-threaded in Node), else 1 (tfjs-node is multithreaded already; cpu is a last
+ * resort and its kernels copy data anyway).
  */
 export function trainThreads(backend: string): TrainThreads {
   const env = process.env.VITLAB_TRAIN_THREADS;
-  if (env === '1') return 1;
-  if (env === '2') return 2;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_TRAIN_THREADS) {
+      throw new Error(`VITLAB_TRAIN_THREADS must be a whole number from 1 to ${MAX_TRAIN_THREADS}, got "${env}"`);
+    }
+    return n;
+  }
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return backend === 'wasm' && cores >= 2 ? 'auto' : 1;
+  return backend === 'wasm' ? Math.max(1, Math.min(cores, MAX_TRAIN_THREADS)) : 1;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -185,6 +193,15 @@ export class GradientPeer {
       const bytes = this.views.err;
       const end = bytes.indexOf(0);
       throw new Error(`parallel training: ${Buffer.from(bytes.slice(0, end < 0 ? bytes.length : end)).toString('utf8')}`);
+    }
+  }
+
+  /** Waits for the posted command, ignoring its outcome (after a failure elsewhere in the step). */
+  waitQuietly(): void {
+    try {
+      this.wait();
+    } catch {
+      // The step fails with the first error already.
     }
   }
 

@@ -1,14 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../vit/config.js';
 import { VitModel, patchify } from '../vit/model.js';
+import { flatLayout, type FlatLayout } from '../vit/params.js';
 import { augmentInto } from './augment.js';
 import { loadCheckpoint, pruneOptimizerState, saveCheckpoint } from './checkpoint.js';
 import type { EpochMetrics, EvalResult, ProgressInfo } from './messages.js';
 import { AdamW } from './optimizer.js';
-import { CMD_EVAL, CMD_STEP, GradientPeer, trainThreads, type TrainThreads } from './parallel.js';
-import { flatLayout, partEvaluate, partGradients, storeFlatWeights, type FlatLayout } from './parallel-math.js';
+import { CMD_EVAL, CMD_STEP, GradientPeer, MAX_TRAIN_THREADS, trainThreads, type TrainThreads } from './parallel.js';
+import { loadFlatWeights, partEvaluate, partGradients, partRange, storeFlatWeights } from './parallel-math.js';
 import { epochRng, permutation } from './rng.js';
 import { learningRate, recipeOf } from './schedule.js';
+import { EVAL_CHUNK } from '../vit/memory.js';
 
 export interface Split {
   images: Uint8Array; // count × side × side × channels, row-major HWC
@@ -49,48 +51,46 @@ export interface TrainOutcome {
 
 // Evaluation chunk: wasm memory never shrinks, and a batch-1000 forward pass alone grew the heap
 // from ≈ 0.5 GB (training, batch 100) to ≈ 1.25 GB; 250 stays within the training footprint.
-const EVAL_BATCH = 250;
-/** Offset of the second part's dropout seed from the first part's (any fixed odd number). */
-const PART2_DROPOUT_SEED = 7919;
-/** `auto` mode: every cycle of this many steps starts with 2 steps in each mode, timed. */
-const PROBE_CYCLE = 40;
+const EVAL_BATCH = EVAL_CHUNK;
+/** Offset between the dropout seeds of consecutive parts of a batch (any fixed odd number). */
+const PART_DROPOUT_SEED = 7919;
 
 /**
- * The training loop of one run. Deterministic for a seed: weights from seeded initialisers, each
- * epoch's shuffle and augmentation from (seed, epoch) streams, dropout from (seed, step).
+ * The training loop of one run. Deterministic for a seed and a number of instances N: weights from
+ * seeded initialisers, each epoch's shuffle and augmentation from (seed, epoch) streams, dropout
+ * from (seed, step, part). Every batch is cut into N parts (parallel-math.ts `partRange`); part 0
+ * runs on this thread's tfjs, part i on helper i (parallel.ts) — or here, after part 0, when no
+ * helper runs: the same numbers either way, because the parts are summed in part order.
  */
 export class Trainer {
   readonly model: VitModel;
   readonly optimizer: AdamW;
+  readonly layout: FlatLayout;
+  /** Instances per batch (parts), fixed at construction: the results depend on it. */
+  readonly instances: number;
   private readonly recipe;
   private step = 0;
   private startEpoch = 0;
   private readonly patchBuf: Float32Array;
   private readonly scale: number;
   private readonly shift: number;
-  /** Data-parallel helper (parallel.ts) once started; null = one tfjs instance. */
-  private peer: GradientPeer | null = null;
-  private mode: TrainThreads = 1;
+  /** The master copy of the weights in parameter order; the variables and helpers load from it. */
+  private readonly flat: Float32Array;
+  /** The summed gradient of a step, and a local part's gradient when no helper takes it. */
+  private readonly gradBuf: Float32Array;
+  private readonly partBuf: Float32Array;
+  /** Helper i − 1 computes part i; empty until startParallel (then the parts run here). */
+  private peers: GradientPeer[] = [];
+  private peerStale: boolean[] = [];
   private started = false;
-  private weightsDirty = true;
-  private layout: FlatLayout | null = null;
-  private gradBuf: Float32Array | null = null;
-  private partBuf: Float32Array | null = null;
-  /** `auto` mode: ms per step of the last probe in each mode, and the current choice. */
-  private probe = { local: Infinity, helper: Infinity, useHelper: true, cycle: 0 };
-  /** Steps that ran with the second part on the helper / locally (for benchmarks and tests). */
-  readonly stepsBy = { helper: 0, local: 0 };
+  /** Why helpers did not start (the run then computes every part on this thread). */
+  helperError: string | null = null;
 
   constructor(
     readonly config: RunConfig,
     readonly data: TrainData,
-    /**
-     * 1: one tfjs instance, whole batches. 2: every batch in two parts, the second on a helper
-     * thread with its own tfjs (parallel.ts). auto: the same two-part math, the second part on the
-     * helper or on this thread, whichever is faster lately (the results are bit-identical either
-     * way). Default: `trainThreads` (env VITLAB_TRAIN_THREADS, cores, backend).
-     */
-    readonly threads?: TrainThreads,
+    /** Instances per batch; default `trainThreads` (env VITLAB_TRAIN_THREADS, else every core on wasm). */
+    threads?: TrainThreads,
   ) {
     if (data.image !== config.image || data.channels !== config.channels) {
       throw new Error(
@@ -100,9 +100,17 @@ export class Trainer {
     if (data.classes.length !== config.classes) {
       throw new Error(`classes: ${data.name} has ${data.classes.length} classes, the config says ${config.classes}`);
     }
+    const n = threads ?? trainThreads(tf.getBackend());
+    if (!Number.isInteger(n) || n < 1 || n > MAX_TRAIN_THREADS) throw new Error(`threads must be a whole number from 1 to ${MAX_TRAIN_THREADS}, got ${n}`);
+    this.instances = n;
     this.recipe = recipeOf(config);
     this.model = new VitModel(config, config.seed);
-    this.optimizer = new AdamW(this.model.namedVariables(), this.recipe.weightDecay);
+    this.layout = flatLayout(config);
+    this.flat = new Float32Array(this.layout.total);
+    storeFlatWeights(this.model, this.flat);
+    this.gradBuf = new Float32Array(this.layout.total);
+    this.partBuf = new Float32Array(this.layout.total);
+    this.optimizer = new AdamW(this.layout, this.recipe.weightDecay);
     const per = (config.image / config.patch) ** 2 * config.patch * config.patch * config.channels;
     this.patchBuf = new Float32Array(Math.max(config.batch, EVAL_BATCH) * per);
     this.scale = 1 / (255 * data.std);
@@ -117,7 +125,7 @@ export class Trainer {
   resume(dir: string): number {
     const { meta, weights, optimizer } = loadCheckpoint(dir);
     try {
-      for (const nv of this.model.namedVariables()) {
+      for (const nv of this.model.params) {
         const t = weights[nv.name];
         if (!t) throw new Error(`checkpoint: ${dir} has no weight ${nv.name}`);
         if (t.shape.join(',') !== nv.variable.shape.join(',')) {
@@ -131,88 +139,46 @@ export class Trainer {
       tf.dispose(Object.values(weights));
       if (optimizer) tf.dispose(Object.values(optimizer));
     }
+    storeFlatWeights(this.model, this.flat);
     this.step = meta.step;
     this.startEpoch = meta.epoch;
-    this.weightsDirty = true;
+    this.peerStale = this.peers.map(() => true);
     return meta.epoch;
   }
 
-  /** Whether a data-parallel helper thread is running. */
+  /** Whether helper threads are running (N > 1 and they started). */
   get parallel(): boolean {
-    return this.peer !== null;
+    return this.peers.length > 0;
   }
 
   /**
-   * Starts the data-parallel helper thread if this trainer should use one (see `threads`); run()
-   * calls it. Returns whether a helper runs; without one (no helper entry in a build) it trains
-   * as with 1. Until it is called, steps run as with 1.
+   * Starts the N − 1 helper threads (run() calls it). Returns whether they run; without them (no
+   * helper entry in a build, or a helper failed to start: see `helperError`) every part runs on
+   * this thread, with the same results. Until it is called, parts run here too.
    */
   async startParallel(): Promise<boolean> {
-    if (this.started) return this.peer !== null;
+    if (this.started) return this.peers.length > 0;
     this.started = true;
-    this.mode = this.threads ?? trainThreads(tf.getBackend());
-    if (this.mode === 1) return false;
-    this.layout = flatLayout(this.model);
-    this.gradBuf = new Float32Array(this.layout.total);
-    this.partBuf = new Float32Array(this.layout.total);
+    if (this.instances === 1) return false;
     const { image, patch, channels } = this.config;
     const perSample = (image / patch) ** 2 * patch * patch * channels;
-    const maxSamples = Math.max(Math.ceil(this.config.batch / 2), Math.ceil(EVAL_BATCH / 2));
-    try {
-      this.peer = await GradientPeer.start(this.config, tf.getBackend(), { perSample, classes: this.config.classes, maxSamples, params: this.layout.total });
-    } catch (e) {
-      // A helper that cannot start is a slower run, not a failed one (unless 2 was asked for).
-      if (this.mode === 2) throw e;
-      this.peer = null;
+    const maxSamples = Math.ceil(Math.max(this.config.batch, EVAL_BATCH) / this.instances) + 1;
+    const layout = { perSample, classes: this.config.classes, maxSamples, params: this.layout.total };
+    const started = await Promise.allSettled(Array.from({ length: this.instances - 1 }, () => GradientPeer.start(this.config, tf.getBackend(), layout)));
+    const peers = started.map((r) => (r.status === 'fulfilled' ? r.value : null));
+    if (peers.every((p): p is GradientPeer => p !== null)) {
+      this.peers = peers;
+      this.peerStale = peers.map(() => true);
+      return true;
     }
-    // No helper entry (a build without parallel-helper.js): two parts on one thread only cost time.
-    if (!this.peer) this.mode = 1;
-    this.weightsDirty = true;
-    return this.peer !== null;
+    for (const p of peers) p?.close();
+    const failed = started.find((r) => r.status === 'rejected');
+    this.helperError = failed ? String((failed as PromiseRejectedResult).reason?.message ?? failed) : 'no helper entry in this build (parallel-helper.js)';
+    return false;
   }
 
-  /** Whether the next batch's second part goes to the helper (`auto`: timed probes, see PROBE_CYCLE). */
-  private helperNext(): boolean {
-    if (!this.peer) return false;
-    if (this.mode === 2) return true;
-    const c = this.probe.cycle;
-    // Steps 0, 1 of a cycle run locally, 2, 3 on the helper (the second of each pair is timed).
-    if (c < 2) return false;
-    if (c < 4) return true;
-    return this.probe.useHelper;
-  }
-
-  private recordProbe(ms: number): void {
-    if (this.mode !== 'auto' || !this.peer) return;
-    const c = this.probe.cycle;
-    if (c === 1) this.probe.local = ms;
-    if (c === 3) {
-      this.probe.helper = ms;
-      this.probe.useHelper = this.probe.helper <= this.probe.local;
-    }
-    this.probe.cycle = (c + 1) % PROBE_CYCLE;
-  }
-
-  /** Hands the current weights to the helper (it loads them before its next command). */
-  private syncWeights(): void {
-    if (!this.peer || !this.weightsDirty) return;
-    storeFlatWeights(this.model, this.peer.views.weights);
-    this.peer.weightsChanged();
-    this.weightsDirty = false;
-  }
-
-  /** Patches of the given samples as one tensor; augmentation only for training batches. */
-  private batchTensor(split: Split, idx: ArrayLike<number>, rand: (() => number) | null): tf.Tensor3D {
-    const { image: side, channels, patch } = this.config;
-    const P = (side / patch) ** 2;
-    const F = patch * patch * channels;
-    const out = this.patchBuf.subarray(0, idx.length * P * F);
-    this.batchPatches(split, idx, rand, out);
-    return tf.tensor3d(out, [idx.length, P, F]);
-  }
-
-  /** Normalised patches of the given samples into `out`. */
-  private batchPatches(split: Split, idx: ArrayLike<number>, rand: (() => number) | null, out: Float32Array): void {
+  /** Normalised patches of the given samples into `out`; augmentation only for training batches. */
+  private batchPatches(split: Split, idx: ArrayLike<number>, rand: (() => number) | null, out: Float32Array): Float32Array {
     const { image: side, channels, patch } = this.config;
     const per = side * side * channels;
     const n = idx.length;
@@ -227,12 +193,10 @@ export class Trainer {
         raw.set(src, i * per);
       }
     }
-    patchify(raw, n, side, channels, patch, out, this.scale, this.shift);
-  }
-
-  private oneHot(labels: ArrayLike<number>, smoothing: number): tf.Tensor2D {
-    const k = this.config.classes;
-    return tf.tensor2d(this.oneHotInto(labels, smoothing, new Float32Array(labels.length * k)), [labels.length, k]);
+    // (side / patch)² patches of patch²·channels values: `per` floats a sample.
+    const dst = out.subarray(0, n * per);
+    patchify(raw, n, side, channels, patch, dst, this.scale, this.shift);
+    return dst;
   }
 
   private oneHotInto(labels: ArrayLike<number>, smoothing: number, y: Float32Array): Float32Array {
@@ -242,180 +206,137 @@ export class Trainer {
     return y;
   }
 
-  /** One optimisation step; returns the batch's mean loss and its number of correct predictions. */
-  trainStep(x: tf.Tensor3D, labels: Uint8Array, lr: number): { loss: number; correct: number } {
-    if (this.mode !== 1 && labels.length >= 2) {
-      const t0 = performance.now();
-      const onHelper = this.helperNext();
-      const r = this.partsGradients(x, labels, onHelper);
-      this.optimizer.apply(r.grads, lr);
-      tf.dispose(Object.values(r.grads));
-      this.weightsDirty = true;
-      this.step++;
-      if (onHelper) this.stepsBy.helper++;
-      else this.stepsBy.local++;
-      this.recordProbe(performance.now() - t0);
-      return { loss: r.loss, correct: r.correct };
-    }
-    const vars = this.model.namedVariables().map((v) => v.variable);
-    const y = this.oneHot(labels, this.recipe.labelSmoothing);
-    let predicted: tf.Tensor | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = this.model.forward(x, true, this.config.seed * 1_000_003 + this.step * 31);
-      predicted = tf.keep(logits.argMax(-1));
-      return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-    }, vars);
-    this.optimizer.apply(grads, lr);
-    const loss = value.dataSync()[0];
-    const pred = (predicted as unknown as tf.Tensor).dataSync();
-    let correct = 0;
-    for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) correct++;
-    tf.dispose([value, y, predicted as unknown as tf.Tensor, ...Object.values(grads)]);
-    this.step++;
-    return { loss, correct };
+  /** Hands the master weights to a helper before its next command, if they changed since. */
+  private syncPeer(i: number): void {
+    if (!this.peerStale[i]) return;
+    this.peers[i].views.weights.set(this.flat);
+    this.peers[i].weightsChanged();
+    this.peerStale[i] = false;
   }
 
   /**
-   * A batch's gradients in two parts: the first ⌊n/2⌋ samples here, the rest on the helper
-   * (`onHelper`) or here after the first. Each part's loss is its cross-entropy sum / n, so the two
-   * add up to the batch mean; the sum is formed here in the same order either way, and the helper
-   * holds bit-identical weights, so both placements give bit-identical results. Public for the
-   * equivalence test; the caller owns the returned tensors.
+   * Runs one command over n samples cut into N parts: parts with a helper are posted first, part 0
+   * and the parts without one run here, then every part is collected in part order.
+   * `x` holds the n samples' patches, `labels` their classes.
    */
-  partsGradients(x: tf.Tensor3D, labels: Uint8Array, onHelper = this.peer !== null): { loss: number; correct: number; grads: Record<string, tf.Tensor> } {
-    if (!this.layout || !this.gradBuf || !this.partBuf) throw new Error('two-part training is not started (call startParallel)');
-    const peer = onHelper ? this.peer : null;
-    if (onHelper && !peer) throw new Error('parallel training: no helper thread');
+  private inParts(
+    cmd: typeof CMD_STEP | typeof CMD_EVAL,
+    x: Float32Array,
+    labels: ArrayLike<number>,
+    smoothing: number,
+    onHelpers: boolean,
+    local: (xp: tf.Tensor3D, yp: tf.Tensor2D, dropoutSeed: number, pred: Int32Array, grads: Float32Array) => number,
+    collect: (part: number, loss: number, pred: ArrayLike<number>, grads: Float32Array | null, from: number) => void,
+  ): void {
     const n = labels.length;
-    const n1 = n >> 1;
-    const n2 = n - n1;
-    const [, P, F] = x.shape;
+    const N = Math.min(this.instances, n);
+    const { image, patch, channels, classes: k } = this.config;
+    const P = (image / patch) ** 2;
+    const F = patch * patch * channels;
     const per = P * F;
-    const smoothing = this.recipe.labelSmoothing;
+    const peerOf = (i: number) => (onHelpers && i > 0 && i - 1 < this.peers.length ? this.peers[i - 1] : null);
+    const scale = cmd === CMD_STEP ? 1 / n : 1;
     const seed = this.config.seed * 1_000_003 + this.step * 31;
-    const all = x.dataSync() as Float32Array;
-    if (peer) {
-      this.syncWeights();
-      peer.views.x.set(all.subarray(n1 * per, n * per));
-      this.oneHotInto(labels.subarray(n1), smoothing, peer.views.y);
-      peer.post(CMD_STEP, n2, 1 / n, seed + PART2_DROPOUT_SEED);
+    for (let i = 1; i < N; i++) {
+      const peer = peerOf(i);
+      if (!peer) continue;
+      const { from, to } = partRange(n, N, i);
+      this.syncPeer(i - 1);
+      peer.views.x.set(x.subarray(from * per, to * per));
+      this.oneHotInto(Array.prototype.slice.call(labels, from, to) as number[], smoothing, peer.views.y);
+      peer.post(cmd, to - from, scale, seed + i * PART_DROPOUT_SEED);
     }
-    const part = (from: number, count: number, dropoutSeed: number, out: Float32Array, pred: Int32Array): number => {
-      const xp = tf.tensor3d(all.slice(from * per, (from + count) * per), [count, P, F]);
-      const yp = this.oneHot(labels.subarray(from, from + count), smoothing);
+    const runLocal = (i: number, grads: Float32Array) => {
+      const { from, to } = partRange(n, N, i);
+      const count = to - from;
+      const xp = tf.tensor3d(x.slice(from * per, to * per), [count, P, F]);
+      const yp = tf.tensor2d(this.oneHotInto(Array.prototype.slice.call(labels, from, to) as number[], smoothing, new Float32Array(count * k)), [count, k]);
+      const pred = new Int32Array(count);
       try {
-        return partGradients(this.model, xp, yp, 1 / n, dropoutSeed, out, pred);
+        return { loss: local(xp, yp, seed + i * PART_DROPOUT_SEED, pred, grads), pred, from };
       } finally {
         tf.dispose([xp, yp]);
       }
     };
-    const pred1 = new Int32Array(n1);
-    let loss1: number;
+    let first: ReturnType<typeof runLocal>;
     try {
-      loss1 = part(0, n1, seed, this.gradBuf, pred1);
-    } finally {
-      peer?.wait();
+      first = runLocal(0, this.gradBuf);
+    } catch (e) {
+      // Never leave a helper running on buffers the next command rewrites.
+      for (let i = 1; i < N; i++) peerOf(i)?.waitQuietly();
+      throw e;
     }
-    let loss2: number;
-    let g2: Float32Array;
-    let pred2: Int32Array;
-    if (peer) {
-      loss2 = peer.loss;
-      g2 = peer.views.grads;
-      pred2 = peer.views.pred;
-    } else {
-      pred2 = new Int32Array(n2);
-      loss2 = part(n1, n2, seed + PART2_DROPOUT_SEED, this.partBuf, pred2);
-      g2 = this.partBuf;
+    collect(0, first.loss, first.pred, this.gradBuf, first.from);
+    for (let i = 1; i < N; i++) {
+      const peer = peerOf(i);
+      if (peer) {
+        peer.wait();
+        const { from, to } = partRange(n, N, i);
+        collect(i, peer.loss, peer.views.pred.subarray(0, to - from), peer.views.grads, from);
+      } else {
+        const r = runLocal(i, this.partBuf);
+        collect(i, r.loss, r.pred, this.partBuf, r.from);
+      }
     }
+  }
+
+  /**
+   * A batch's summed gradient (into the returned flat view, parameter order), mean loss and number
+   * of correct predictions, computed in N parts (see `inParts`). `onHelpers` false computes every
+   * part here: bit-identical (the equivalence test checks it). Public for the tests; the view is
+   * rewritten by the next call.
+   */
+  gradients(x: Float32Array, labels: Uint8Array, onHelpers = true): { loss: number; correct: number; grads: Float32Array } {
     const g = this.gradBuf;
-    for (let i = 0; i < g.length; i++) g[i] += g2[i];
-    const grads: Record<string, tf.Tensor> = {};
-    this.model.namedVariables().forEach(({ variable }, i) => {
-      const off = this.layout!.offsets[i];
-      grads[variable.name] = tf.tensor(g.slice(off, off + variable.size), variable.shape, 'float32');
-    });
+    let loss = 0;
     let correct = 0;
-    for (let i = 0; i < n1; i++) if (pred1[i] === labels[i]) correct++;
-    for (let i = 0; i < n2; i++) if (pred2[i] === labels[n1 + i]) correct++;
-    return { loss: Math.fround(Math.fround(loss1) + Math.fround(loss2)), correct, grads };
+    this.inParts(
+      CMD_STEP,
+      x,
+      labels,
+      this.recipe.labelSmoothing,
+      onHelpers,
+      (xp, yp, dropoutSeed, pred, grads) => partGradients(this.model, xp, yp, 1 / labels.length, dropoutSeed, grads, pred),
+      (part, l, pred, grads, from) => {
+        loss = part === 0 ? Math.fround(l) : Math.fround(loss + Math.fround(l));
+        if (part > 0) for (let i = 0; i < g.length; i++) g[i] += grads![i];
+        for (let i = 0; i < pred.length; i++) if (pred[i] === labels[from + i]) correct++;
+      },
+    );
+    return { loss, correct, grads: g };
+  }
+
+  /** One optimisation step on a batch's patches (host buffer); returns its mean loss and correct count. */
+  trainStep(x: Float32Array, labels: Uint8Array, lr: number): { loss: number; correct: number } {
+    const r = this.gradients(x, labels);
+    this.optimizer.apply(this.flat, r.grads, lr);
+    loadFlatWeights(this.model, this.flat);
+    this.peerStale.fill(true);
+    this.step++;
+    return { loss: r.loss, correct: r.correct };
   }
 
   /** Test loss (mean cross-entropy, no smoothing), per-class counts and the confusion matrix. */
   evaluate(split: Split = this.data.test): EvalResult {
-    if (this.mode !== 1) return this.partsEvaluate(split, this.peer !== null && (this.mode === 2 || this.probe.useHelper));
     const k = this.config.classes;
     const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
     let lossSum = 0;
     for (let start = 0; start < split.count; start += EVAL_BATCH) {
       const n = Math.min(EVAL_BATCH, split.count - start);
-      const idx = Array.from({ length: n }, (_, i) => start + i);
       const labels = split.labels.subarray(start, start + n);
-      // dataSync outside tidy: returning read-back arrays from tidy makes it walk every element.
-      const [lossT, predT] = tf.tidy(() => {
-        const x = this.batchTensor(split, idx, null);
-        const logits = this.model.forward(x, false);
-        const y = this.oneHot(labels, 0);
-        const loss = tf.losses.softmaxCrossEntropy(y, logits, undefined, 0, tf.Reduction.SUM);
-        return [loss, logits.argMax(-1)];
-      });
-      lossSum += lossT.dataSync()[0];
-      const pred = predT.dataSync();
-      tf.dispose([lossT, predT]);
-      for (let i = 0; i < n; i++) confusion[labels[i]][pred[i]]++;
-    }
-    return resultOf(confusion, lossSum, split.count);
-  }
-
-  /** evaluate() with each chunk in two parts, the second on the helper or here after the first. */
-  private partsEvaluate(split: Split, onHelper: boolean): EvalResult {
-    const peer = onHelper ? this.peer : null;
-    if (peer) this.syncWeights();
-    const { image: side, channels, patch, classes: k } = this.config;
-    const P = (side / patch) ** 2;
-    const F = patch * patch * channels;
-    const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-    let lossSum = 0;
-    for (let start = 0; start < split.count; start += EVAL_BATCH) {
-      const n = Math.min(EVAL_BATCH, split.count - start);
-      const n1 = n >> 1;
-      const n2 = n - n1;
-      const labels = split.labels.subarray(start, start + n);
-      const idx2 = Array.from({ length: n2 }, (_, i) => start + n1 + i);
-      if (peer && n2 > 0) {
-        this.batchPatches(split, idx2, null, peer.views.x.subarray(0, n2 * P * F));
-        this.oneHotInto(labels.subarray(n1), 0, peer.views.y);
-        peer.post(CMD_EVAL, n2, 1, 0);
-      }
-      const local = (idx: number[], from: number, count: number, pred: Int32Array): number => {
-        const x = this.batchTensor(split, idx, null);
-        const y = this.oneHot(labels.subarray(from, from + count), 0);
-        try {
-          return partEvaluate(this.model, x, y, pred);
-        } finally {
-          tf.dispose([x, y]);
-        }
-      };
-      const pred1 = new Int32Array(n1);
-      let loss1 = 0;
-      try {
-        if (n1 > 0) loss1 = local(Array.from({ length: n1 }, (_, i) => start + i), 0, n1, pred1);
-      } finally {
-        if (peer && n2 > 0) peer.wait();
-      }
-      let pred2: Int32Array;
-      let loss2: number;
-      if (peer) {
-        loss2 = n2 > 0 ? peer.loss : 0;
-        pred2 = peer.views.pred;
-      } else {
-        pred2 = new Int32Array(n2);
-        loss2 = n2 > 0 ? local(idx2, n1, n2, pred2) : 0;
-      }
-      lossSum += loss1;
-      lossSum += loss2;
-      for (let i = 0; i < n1; i++) confusion[labels[i]][pred1[i]]++;
-      for (let i = 0; i < n2; i++) confusion[labels[n1 + i]][pred2[i]]++;
+      const x = this.batchPatches(split, Array.from({ length: n }, (_, i) => start + i), null, this.patchBuf);
+      this.inParts(
+        CMD_EVAL,
+        x,
+        labels,
+        0,
+        true,
+        (xp, yp, _part, pred) => partEvaluate(this.model, xp, yp, pred),
+        (_part, l, pred, _g, from) => {
+          lossSum += l;
+          for (let i = 0; i < pred.length; i++) confusion[labels[from + i]][pred[i]]++;
+        },
+      );
     }
     return resultOf(confusion, lossSum, split.count);
   }
@@ -443,10 +364,9 @@ export class Trainer {
         const idx = order.subarray(b * batch, Math.min(train.count, (b + 1) * batch));
         const labels = new Uint8Array(idx.length);
         for (let i = 0; i < idx.length; i++) labels[i] = train.labels[idx[i]];
-        const x = this.batchTensor(train, idx, augRand);
+        const x = this.batchPatches(train, idx, augRand, this.patchBuf);
         const rate = learningRate(lr, this.recipe, this.step, steps, epochs);
         const r = this.trainStep(x, labels, rate);
-        x.dispose();
         if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss is ${r.loss} at epoch ${epoch}, batch ${b + 1}; try a lower lr`);
         lossSum += r.loss * idx.length;
         correct += r.correct;
@@ -487,12 +407,18 @@ export class Trainer {
       history.push(metrics);
       events.onEpoch?.(metrics);
       if (checkpointRoot) {
-        const dir = await saveCheckpoint(
-          checkpointRoot,
-          { epoch, step: this.step, config: this.config },
-          this.model.namedVariables().map((v) => ({ name: v.name, tensor: v.variable })),
-          this.optimizer.state(),
-        );
+        const moments = this.optimizer.state();
+        let dir: string;
+        try {
+          dir = await saveCheckpoint(
+            checkpointRoot,
+            { epoch, step: this.step, config: this.config },
+            this.model.params.map((v) => ({ name: v.name, tensor: v.variable })),
+            moments,
+          );
+        } finally {
+          tf.dispose(moments.map((m) => m.tensor));
+        }
         pruneOptimizerState(checkpointRoot, epoch);
         events.onCheckpoint?.(epoch, dir);
       }
@@ -503,10 +429,9 @@ export class Trainer {
   }
 
   dispose(): void {
-    this.peer?.close();
-    this.peer = null;
+    for (const p of this.peers) p.close();
+    this.peers = [];
     this.model.dispose();
-    this.optimizer.dispose();
   }
 }
 

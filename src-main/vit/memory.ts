@@ -46,6 +46,21 @@ export const ATTENTION_TENSORS_PER_LAYER = 3;
 export const ACTIVATION_GRADIENT_FACTOR = 1;
 
 /**
+ * Evaluation keeps fewer intermediates than a training forward pass (no tensors saved for a
+ * backward). Calibrated on issue 13's engine (bench/memory.ts, seed config, one instance): the heap
+ * is 358 MB after training at batch 100 and still 358 MB after evaluating in chunks of 250, so a
+ * chunk's activations fit within the training step's: 0.8 of a training forward pass per image.
+ */
+export const EVAL_ACTIVATION_FACTOR = 0.8;
+
+/**
+ * GELU runs through the reference ops (tfjs's own erf and products, not a fused kernel), which keep
+ * several intermediates per MLP element. Measured (bench/memory.ts, one instance, batch 100): the
+ * `improved` preset (GELU) grows the heap to 614 MB against 358 MB for the same model with ReLU.
+ */
+export const GELU_ACTIVATION_FACTOR = 1.7;
+
+/**
  * The largest linear memory the tfjs wasm build can grow to: emscripten's getHeapMax() in
  * @tensorflow/tfjs-backend-wasm 4.22's wasm-out/tfjs-backend-wasm.js returns 4294901760
  * (4 GiB − 64 KiB). Every tensor of one tfjs instance must fit in it.
@@ -121,11 +136,15 @@ export function estimateMemory(c: RunConfig, opts: { instances?: number; data?: 
   const weights = params * f;
   const gradients = params * f;
   const moments = ADAM_MOMENTS * params * f;
-  const trainActivations = forwardActivationFloats(c, c.batch) * (1 + ACTIVATION_GRADIENT_FACTOR) * f;
-  const evalActivations = forwardActivationFloats(c, Math.min(EVAL_CHUNK, Math.max(1, data.testCount))) * f;
-  // Each further instance: its own weights and gradients, plus the flat weight and gradient
-  // buffers the instances exchange them through.
-  const copies = (instances - 1) * (weights + gradients + 2 * params * f);
+  // Each of the N instances computes its part of every batch and evaluation chunk (issue 13's
+  // engine cuts both into N parts), in its own wasm heap.
+  const part = (n: number) => Math.ceil(n / instances);
+  const activation = c.activation === 'gelu' ? GELU_ACTIVATION_FACTOR : 1;
+  const trainActivations = forwardActivationFloats(c, part(c.batch)) * (1 + ACTIVATION_GRADIENT_FACTOR) * activation * f;
+  const evalActivations = forwardActivationFloats(c, part(Math.min(EVAL_CHUNK, Math.max(1, data.testCount)))) * EVAL_ACTIVATION_FACTOR * activation * f;
+  // Each further instance: its own heap (weights, gradients and its part's activations, counted in
+  // perInstanceBytes), plus the flat weight and gradient buffers the instances exchange them through.
+  const copies = (instances - 1) * 2 * params * f;
   const pixels = data.image * data.image * data.channels;
   // The parsed IDX files stay whole in the in-process cache whatever the limits (uint8), and one
   // float32 buffer holds the patches of the largest batch or evaluation chunk.
@@ -136,16 +155,17 @@ export function estimateMemory(c: RunConfig, opts: { instances?: number; data?: 
     weights: { label: 'weights', bytes: weights, how: `${params.toLocaleString('en-US')} parameters × 4 bytes` },
     gradients: { label: 'gradients', bytes: gradients, how: 'one float per parameter' },
     optimizer: { label: 'optimizer state', bytes: moments, how: `Adam's ${ADAM_MOMENTS} moments per parameter` },
-    trainActivations: { label: 'training activations', bytes: trainActivations, how: `forward pass at batch ${c.batch} kept for backward, and their gradients` },
-    evalActivations: { label: 'evaluation activations', bytes: evalActivations, how: `one forward pass over a chunk of ${EVAL_CHUNK} test images` },
-    instances: { label: 'further instances', bytes: copies, how: `${instances - 1} more tfjs instance(s): weights, gradients and exchange buffers` },
+    trainActivations: { label: 'training activations', bytes: trainActivations, how: `forward pass at batch ${part(c.batch)} per instance kept for backward, and their gradients` },
+    evalActivations: { label: 'evaluation activations', bytes: evalActivations, how: `one forward pass over ${part(EVAL_CHUNK)} test images per instance (chunks of ${EVAL_CHUNK})` },
+    instances: { label: 'further instances', bytes: copies, how: `${instances - 1} more tfjs instance(s), each with a heap like the first, and the exchange buffers` },
     host: { label: 'data set and batch buffers', bytes: dataset + patchBuffer, how: 'images and labels as bytes, patches of one batch as floats' },
     runtime: { label: 'runtime', bytes: RUNTIME_BYTES, how: 'Node, V8, TensorFlow.js and its wasm module' },
   };
   const trainStepBytes = weights + gradients + moments + trainActivations;
   const evalChunkBytes = weights + moments + evalActivations;
   const perInstanceBytes = Math.max(trainStepBytes, evalChunkBytes);
-  return { params, terms, trainStepBytes, evalChunkBytes, perInstanceBytes, processBytes: perInstanceBytes + copies + dataset + patchBuffer + RUNTIME_BYTES, instances };
+  terms.instances.bytes = copies + (instances - 1) * perInstanceBytes;
+  return { params, terms, trainStepBytes, evalChunkBytes, perInstanceBytes, processBytes: instances * perInstanceBytes + copies + dataset + patchBuffer + RUNTIME_BYTES, instances };
 }
 
 /** Bytes as GiB or MiB with one decimal, for messages. */

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { tokens, type ModelConfig } from './config.js';
+import { paramSpecs, type ParamSpec } from './params.js';
 import { attentionCore, attentionCoreInference, linear } from './fast.js';
-import { activate, layerNorm, referenceForward } from './reference.js';
+import { fusedLayerNorm } from './kernels/layer-norm.js';
+import { activate, referenceForward } from './reference.js';
 
 /**
  * The seed's ViT as plain tfjs variables and ops (no tf.layers), so that every op it uses has a
@@ -10,8 +12,8 @@ import { activate, layerNorm, referenceForward } from './reference.js';
  * UnsortedSegmentSum), and every linear layer is a plain 2-D matMul (the only matMul that reaches
  * XNNPACK on wasm).
  *
- * Variable names follow the PyTorch module names of the seed report so a checkpoint reads like
- * `print(model)`. qkv is stored as one [dim, 3·dim] matrix like PyTorch's.
+ * The parameters are declared once in params.ts (names follow the PyTorch module names of the seed
+ * report; qkv is one [dim, 3·dim] matrix like PyTorch's).
  */
 
 export interface Linear {
@@ -56,10 +58,40 @@ function seedStream(seed: number): () => number {
   };
 }
 
+/** The weight tree the forward passes read, from the flat parameter list (by role). */
+function weightTree(c: ModelConfig, params: { variable: tf.Variable; spec: ParamSpec }[]): VitWeights {
+  const top: Partial<Record<string, tf.Variable>> = {};
+  const blocks: Record<string, tf.Variable>[] = Array.from({ length: c.depth }, () => ({}));
+  for (const { variable, spec } of params) {
+    const r = spec.role;
+    const key = 'part' in r ? `${r.of}.${r.part}` : r.of;
+    if ('block' in r) blocks[r.block][key] = variable;
+    else top[key] = variable;
+  }
+  const need = (m: Partial<Record<string, tf.Variable>>, k: string) => {
+    const v = m[k];
+    if (!v) throw new Error(`model: no parameter for ${k}`);
+    return v;
+  };
+  const lin = (m: Partial<Record<string, tf.Variable>>, of: string): Linear => ({ w: need(m, `${of}.w`), b: need(m, `${of}.b`) });
+  const norm = (m: Partial<Record<string, tf.Variable>>, of: string): Norm => ({ g: need(m, `${of}.g`), b: need(m, `${of}.b`) });
+  return {
+    patch: lin(top, 'patch'),
+    cls: need(top, 'cls'),
+    pos: need(top, 'pos'),
+    blocks: blocks.map((b) => ({ norm1: norm(b, 'norm1'), qkv: lin(b, 'qkv'), fcOut: lin(b, 'fcOut'), norm2: norm(b, 'norm2'), mlp1: lin(b, 'mlp1'), mlp2: lin(b, 'mlp2') })),
+    headNorm: norm(top, 'headNorm'),
+    head: lin(top, 'head'),
+  };
+}
+
 export class VitModel {
   readonly weights: VitWeights;
   readonly tokens: number;
   readonly headDim: number;
+
+  /** Every trainable tensor in `paramSpecs` order (the flat order), with its spec. */
+  readonly params: { name: string; variable: tf.Variable; decay: boolean; spec: ParamSpec }[];
 
   constructor(
     readonly config: ModelConfig,
@@ -70,68 +102,37 @@ export class VitModel {
     this.tokens = tokens(config);
     this.headDim = config.dim / config.heads;
     const next = seedStream(seed);
-    const d = config.dim;
+    // Every random initialiser draws the next seed, in spec order.
+    const initial = (s: ParamSpec): tf.Tensor => {
+      const i = s.init;
+      switch (i.kind) {
+        case 'uniform':
+          return tf.randomUniform(s.shape, -i.bound, i.bound, 'float32', next());
+        case 'truncatedNormal':
+          return tf.truncatedNormal(s.shape, 0, i.std, 'float32', next());
+        case 'ones':
+          return tf.ones(s.shape);
+        case 'zeros':
+          return tf.zeros(s.shape);
+      }
+    };
     // tfjs variable names are global to the engine: a per-process counter keeps two models apart.
-    const variable = (t: tf.Tensor, name: string) => tf.variable(t, true, `${name}#${modelCounter++}`);
-    // PyTorch's nn.Linear default: U(-1/√in, 1/√in) for weight and bias, so the two engines start alike.
-    const linear = (inF: number, outF: number, name: string): Linear => {
-      const bound = 1 / Math.sqrt(inF);
-      return {
-        w: variable(tf.randomUniform([inF, outF], -bound, bound, 'float32', next()), `${name}.weight`),
-        b: variable(tf.randomUniform([outF], -bound, bound, 'float32', next()), `${name}.bias`),
-      };
-    };
-    const norm = (name: string): Norm => ({
-      g: variable(tf.ones([d]), `${name}.weight`),
-      b: variable(tf.zeros([d]), `${name}.bias`),
+    this.params = paramSpecs(config).map((spec) => {
+      const t = initial(spec);
+      const variable = tf.variable(t, true, `${spec.name}#${modelCounter++}`);
+      t.dispose();
+      return { name: spec.name, variable, decay: spec.decay, spec };
     });
-    const patchIn = config.patch * config.patch * config.channels;
-    this.weights = {
-      patch: linear(patchIn, d, 'patch_embedding'),
-      cls: variable(tf.truncatedNormal([1, 1, d], 0, 0.02, 'float32', next()), 'cls_token'),
-      pos: variable(tf.truncatedNormal([1, this.tokens, d], 0, 0.02, 'float32', next()), 'pos_embedding'),
-      blocks: Array.from({ length: config.depth }, (_, i) => ({
-        norm1: norm(`transformer_encoders.${i}.norm1.norm`),
-        qkv: linear(d, 3 * d, `transformer_encoders.${i}.mha.qkv`),
-        fcOut: linear(d, d, `transformer_encoders.${i}.mha.fc_out`),
-        norm2: norm(`transformer_encoders.${i}.norm2.norm`),
-        mlp1: linear(d, config.mlp, `transformer_encoders.${i}.mlp.mlp.0`),
-        mlp2: linear(config.mlp, d, `transformer_encoders.${i}.mlp.mlp.2`),
-      })),
-      headNorm: norm('mlp_head.0'),
-      head: linear(d, config.classes, 'mlp_head.1'),
-    };
+    this.weights = weightTree(config, this.params);
   }
 
-  /** Every trainable tensor with its PyTorch-style name, in a stable order. */
+  /** Every trainable tensor with its PyTorch-style name, in a stable order (`paramSpecs`). */
   namedVariables(): { name: string; variable: tf.Variable; decay: boolean }[] {
-    const w = this.weights;
-    const out: { name: string; variable: tf.Variable; decay: boolean }[] = [];
-    // Weight decay goes on matrices only (the usual AdamW practice): not on biases, norms, cls or pos.
-    const lin = (l: Linear, name: string) => {
-      out.push({ name: `${name}.weight`, variable: l.w, decay: true }, { name: `${name}.bias`, variable: l.b, decay: false });
-    };
-    const norm = (n: Norm, name: string) => {
-      out.push({ name: `${name}.weight`, variable: n.g, decay: false }, { name: `${name}.bias`, variable: n.b, decay: false });
-    };
-    lin(w.patch, 'patch_embedding');
-    out.push({ name: 'cls_token', variable: w.cls, decay: false }, { name: 'pos_embedding', variable: w.pos, decay: false });
-    w.blocks.forEach((b, i) => {
-      const p = `transformer_encoders.${i}`;
-      norm(b.norm1, `${p}.norm1.norm`);
-      lin(b.qkv, `${p}.mha.qkv`);
-      lin(b.fcOut, `${p}.mha.fc_out`);
-      norm(b.norm2, `${p}.norm2.norm`);
-      lin(b.mlp1, `${p}.mlp.mlp.0`);
-      lin(b.mlp2, `${p}.mlp.mlp.2`);
-    });
-    norm(w.headNorm, 'mlp_head.0');
-    lin(w.head, 'mlp_head.1');
-    return out;
+    return this.params;
   }
 
   trainableCount(): number {
-    return this.namedVariables().reduce((s, v) => s + v.variable.size, 0);
+    return this.params.reduce((s, v) => s + v.variable.size, 0);
   }
 
   /**
@@ -169,19 +170,19 @@ export class VitModel {
     let x: tf.Tensor2D = tf.concat([cls, emb], 1).add(w.pos).reshape([B * N, d]);
 
     for (const blk of w.blocks) {
-      const qkv = linear(layerNorm(x, blk.norm1), blk.qkv.w, blk.qkv.b);
+      const qkv = linear(fusedLayerNorm(x, blk.norm1.g, blk.norm1.b), blk.qkv.w, blk.qkv.b);
       const att = tape ? attentionCore(qkv, shape) : attentionCoreInference(qkv, shape);
       x = x.add(linear(att, blk.fcOut.w, blk.fcOut.b));
-      const xn = layerNorm(x, blk.norm2);
+      const xn = fusedLayerNorm(x, blk.norm2.g, blk.norm2.b);
       const h = c.activation === 'relu' ? linear(xn, blk.mlp1.w, blk.mlp1.b, 'relu') : activate(linear(xn, blk.mlp1.w, blk.mlp1.b), c.activation);
       x = x.add(drop(linear(drop(h), blk.mlp2.w, blk.mlp2.b)));
     }
     const clsOut = x.reshape([B, N, d]).slice([0, 0, 0], [B, 1, d]).reshape([B, d]) as tf.Tensor2D;
-    return linear(layerNorm(clsOut, w.headNorm), w.head.w, w.head.b);
+    return linear(fusedLayerNorm(clsOut, w.headNorm.g, w.headNorm.b), w.head.w, w.head.b);
   }
 
   dispose(): void {
-    for (const v of this.namedVariables()) v.variable.dispose();
+    for (const v of this.params) v.variable.dispose();
   }
 }
 

@@ -20,15 +20,25 @@ describe('trainer in process', () => {
     trainer.dispose();
   });
 
-  it('is deterministic for a seed', async () => {
+  it('is deterministic for a seed and N instances, and N = 2…4 stay within float tolerance of N = 1', async () => {
     const config = resolveConfig({ epochs: 1, limitTrain: 300, limitTest: 100, recipe: 'improved' }, 'tiny');
-    const losses: number[] = [];
-    for (let i = 0; i < 2; i++) {
-      const t = new Trainer(config, prepareTrainData(config));
-      const out = await t.run(null);
-      losses.push(out.history[0].trainLoss);
-      t.dispose();
+    const data = prepareTrainData(config);
+    const byN = new Map<number, number>();
+    for (const N of [1, 2, 3, 4]) {
+      const losses: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        const t = new Trainer(config, data, N);
+        try {
+          const out = await t.run(null);
+          expect(t.parallel).toBe(N > 1);
+          losses.push(out.history[0].trainLoss, out.history[0].testLoss);
+        } finally {
+          t.dispose();
+        }
+      }
+      expect(losses.slice(0, 2), `N = ${N}`).toEqual(losses.slice(2));
+      byN.set(N, losses[0]);
     }
-    expect(losses[0]).toBe(losses[1]);
+    for (const N of [2, 3, 4]) expect(Math.abs(byN.get(N)! - byN.get(1)!) / byN.get(1)!, `N = ${N}`).toBeLessThan(1e-3);
   });
 });

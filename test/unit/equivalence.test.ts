@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { SEED_CONFIG, type RunConfig } from '../../src-main/vit/config.js';
 import { VitModel } from '../../src-main/vit/model.js';
+import { relErr } from './rel-err.js';
 
 /**
  * The optimised formulation (fused linear layers with custom gradients, the SIMD attention kernel)
@@ -18,15 +19,6 @@ const CONFIGS: [string, Partial<RunConfig>][] = [
   ['odd head size (dim 30, heads 3, patch 14)', { dim: 30, heads: 3, mlp: 40, patch: 14 }],
 ];
 
-function relErr(a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-6);
-}
 
 function lossAndGrads(m: VitModel, x: tf.Tensor3D, y: tf.Tensor2D, training: boolean) {
   const vars = m.namedVariables();

@@ -8,6 +8,8 @@ import {
   estimateMemory,
   forwardActivationFloats,
   memoryAdvice,
+  EVAL_ACTIVATION_FACTOR,
+  RUNTIME_BYTES,
 } from '../../src-main/vit/memory.js';
 
 describe('memory estimate', () => {
@@ -25,7 +27,7 @@ describe('memory estimate', () => {
     expect(a.terms.trainActivations.bytes).toBe(forwardActivationFloats(SEED_CONFIG, 100) * (1 + ACTIVATION_GRADIENT_FACTOR) * BYTES_PER_FLOAT);
     expect(b.terms.trainActivations.bytes).toBeCloseTo(2 * a.terms.trainActivations.bytes, -3);
     expect(b.terms.evalActivations.bytes).toBe(a.terms.evalActivations.bytes);
-    expect(a.terms.evalActivations.bytes).toBe(forwardActivationFloats(SEED_CONFIG, EVAL_CHUNK) * BYTES_PER_FLOAT);
+    expect(a.terms.evalActivations.bytes).toBe(forwardActivationFloats(SEED_CONFIG, EVAL_CHUNK) * EVAL_ACTIVATION_FACTOR * BYTES_PER_FLOAT);
   });
 
   it('the peak of one instance is the larger of a training step and an evaluation chunk', () => {
@@ -38,12 +40,15 @@ describe('memory estimate', () => {
     }
   });
 
-  it('each further instance adds its weights, gradients and exchange buffers; the data set is counted once', () => {
+  it('N instances each hold a heap for their part of the batch, plus exchange buffers; the data set is counted once', () => {
     const one = estimateMemory(SEED_CONFIG, { instances: 1 });
     const three = estimateMemory(SEED_CONFIG, { instances: 3 });
     expect(one.terms.instances.bytes).toBe(0);
-    expect(three.terms.instances.bytes).toBe(2 * 4 * 205_066 * BYTES_PER_FLOAT);
-    expect(three.processBytes - one.processBytes).toBe(three.terms.instances.bytes);
+    // Batch 100 in parts of 34, evaluation chunks of 250 in parts of 84.
+    expect(three.terms.trainActivations.bytes).toBe(forwardActivationFloats(SEED_CONFIG, 34) * (1 + ACTIVATION_GRADIENT_FACTOR) * BYTES_PER_FLOAT);
+    expect(three.terms.evalActivations.bytes).toBe(forwardActivationFloats(SEED_CONFIG, 84) * EVAL_ACTIVATION_FACTOR * BYTES_PER_FLOAT);
+    expect(three.terms.instances.bytes).toBe(2 * 2 * 205_066 * BYTES_PER_FLOAT + 2 * three.perInstanceBytes);
+    expect(three.processBytes).toBe(3 * three.perInstanceBytes + 2 * 2 * 205_066 * BYTES_PER_FLOAT + one.terms.host.bytes + RUNTIME_BYTES);
     // 70,000 images of 784 bytes plus a label byte each, and the patch buffer of 250 images.
     expect(one.terms.host.bytes).toBe(70_000 * 785 + 250 * 49 * 16 * BYTES_PER_FLOAT);
   });

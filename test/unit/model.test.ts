@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SEED_CONFIG, validateConfig, type RunConfig } from '../../src-main/vit/config.js';
 import { computeCost } from '../../src-main/vit/cost.js';
 import { VitModel, patchify } from '../../src-main/vit/model.js';
+import { parameterCount } from '../../src-main/vit/params.js';
 import { mulberry32 } from '../../src-main/train/rng.js';
 
 beforeAll(async () => {
@@ -38,6 +39,7 @@ describe('built model against the cost model', () => {
       const m = new VitModel(c, 1);
       try {
         expect(m.trainableCount(), JSON.stringify(c)).toBe(computeCost(c).params.total);
+        expect(parameterCount(c), JSON.stringify(c)).toBe(m.trainableCount());
       } finally {
         m.dispose();
       }

@@ -1,13 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
+import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src-main/train/backend.js';
+import { MAX_TRAIN_THREADS, trainThreads } from '../../src-main/train/parallel.js';
 import { Trainer, type TrainData } from '../../src-main/train/trainer.js';
 import { SEED_CONFIG, type RunConfig } from '../../src-main/vit/config.js';
+import { relErr } from './rel-err.js';
 
 /**
- * One data-parallel step (this thread + a helper thread with its own tfjs, parallel.ts) against the
- * single-instance computation on the same weights and batch: loss, every gradient, and an
- * evaluation split across both after the helper received the updated weights.
+ * Data-parallel steps on N = 1…4 instances (this thread + N − 1 helper threads with their own
+ * tfjs, parallel.ts; 3 and 4 oversubscribe a 2-core machine) against the single-instance
+ * computation on the same weights and batch: loss, every gradient, and an evaluation split across
+ * the instances after the helpers received the updated weights; the same N without helpers (every
+ * part on this thread) is bit-identical.
  */
 
 function synthetic(config: RunConfig, train: number, test: number): TrainData {
@@ -37,131 +42,132 @@ function synthetic(config: RunConfig, train: number, test: number): TrainData {
   };
 }
 
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-6);
-}
 
 const config: RunConfig = { ...SEED_CONFIG, epochs: 1, batch: 33, recipe: 'seed' };
 const data = synthetic(config, 99, 70);
+const B = config.batch; // odd: the parts differ in size
+const P = (config.image / config.patch) ** 2;
+const F = config.patch * config.patch * config.channels;
+const batch = (seed: number) => tf.tidy(() => tf.randomNormal([B, P, F], 0, 1, 'float32', seed).dataSync() as Float32Array);
 let single: Trainer;
-let parallel: Trainer;
 
 beforeAll(async () => {
   await selectBackend('wasm');
   single = new Trainer(config, data, 1);
-  parallel = new Trainer(config, data, 2);
   expect(await single.startParallel()).toBe(false);
-  expect(await parallel.startParallel()).toBe(true);
 }, 60_000);
 
 afterAll(() => {
   single?.dispose();
-  parallel?.dispose();
 });
 
-describe('data-parallel step on two tfjs instances', () => {
-  it('gives the loss and gradients of the single-instance step on the same weights and batch', () => {
-    // Same seed: the same initial weights.
-    const ws = single.model.namedVariables();
-    const wp = parallel.model.namedVariables();
-    for (let i = 0; i < ws.length; i++) expect(relErr(wp[i].variable.dataSync(), ws[i].variable.dataSync())).toBe(0);
+/** Loss and flat gradient of the whole batch's mean loss on one instance, straight from tfjs. */
+function reference(t: Trainer, x: Float32Array, labels: Uint8Array) {
+  const xt = tf.tensor3d(x, [B, P, F]);
+  const y = tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), config.classes).toFloat() as tf.Tensor2D;
+  const vars = t.model.params.map((v) => v.variable);
+  const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, t.model.forward(xt, true, 0)) as tf.Scalar, vars);
+  const pred = tf.tidy(() => t.model.forward(xt, false).argMax(-1).dataSync());
+  let correct = 0;
+  for (let i = 0; i < B; i++) if (pred[i] === labels[i]) correct++;
+  const flat = new Float32Array(t.layout.total);
+  vars.forEach((v, i) => flat.set(grads[v.name].dataSync() as Float32Array, t.layout.offsets[i]));
+  const loss = value.dataSync()[0];
+  tf.dispose([xt, y, value, ...Object.values(grads)]);
+  return { loss, correct, flat };
+}
 
-    const B = config.batch; // odd: the parts are 16 and 17 samples
-    const P = (config.image / config.patch) ** 2;
-    const F = config.patch * config.patch * config.channels;
-    const x = tf.randomNormal([B, P, F], 0, 1, 'float32', 3) as tf.Tensor3D;
-    const labels = data.train.labels.slice(0, B);
-    const y = tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), config.classes).toFloat() as tf.Tensor2D;
+function segmentErr(t: Trainer, a: Float32Array, b: Float32Array): { name: string; err: number }[] {
+  return t.layout.specs.map((s, i) => {
+    const o = t.layout.offsets[i];
+    return { name: s.name, err: relErr(a.subarray(o, o + t.layout.sizes[i]), b.subarray(o, o + t.layout.sizes[i])) };
+  });
+}
 
-    const { value, grads } = tf.variableGrads(
-      () => tf.losses.softmaxCrossEntropy(y, single.model.forward(x, true, 0)) as tf.Scalar,
-      ws.map((v) => v.variable),
-    );
-    const pred = tf.tidy(() => single.model.forward(x, false).argMax(-1).dataSync());
-    let correct = 0;
-    for (let i = 0; i < B; i++) if (pred[i] === labels[i]) correct++;
-
-    const r = parallel.partsGradients(x, labels, true);
-    expect(Math.abs(r.loss - value.dataSync()[0]) / value.dataSync()[0]).toBeLessThan(1e-5);
-    expect(r.correct).toBe(correct);
-    for (let i = 0; i < ws.length; i++) {
-      const gs = grads[ws[i].variable.name].dataSync();
-      const gp = r.grads[wp[i].variable.name].dataSync();
-      expect(relErr(gp, gs), ws[i].name).toBeLessThan(1e-4);
-    }
-    // The second part on this thread instead of the helper: bit-identical (what `auto` relies on).
-    const l = parallel.partsGradients(x, labels, false);
-    expect(l.loss).toBe(r.loss);
-    expect(l.correct).toBe(r.correct);
-    for (const v of wp) expect(relErr(l.grads[v.variable.name].dataSync(), r.grads[v.variable.name].dataSync()), v.name).toBe(0);
-    tf.dispose([x, y, value, ...Object.values(grads), ...Object.values(r.grads), ...Object.values(l.grads)]);
+describe.each([1, 2, 3, 4])('data-parallel step on %i instance(s)', (N) => {
+  let t: Trainer;
+  let local: Trainer;
+  beforeAll(async () => {
+    t = new Trainer(config, data, N);
+    local = new Trainer(config, data, N);
+    expect(await t.startParallel()).toBe(N > 1);
+    expect(t.instances).toBe(N);
+  }, 120_000);
+  afterAll(() => {
+    t?.dispose();
+    local?.dispose();
   });
 
-  it('hands updated weights to the helper: a split evaluation equals the single one', () => {
-    const B = config.batch;
-    const P = (config.image / config.patch) ** 2;
-    const F = config.patch * config.patch * config.channels;
-    for (let s = 0; s < 2; s++) {
-      const x = tf.randomNormal([B, P, F], 0, 1, 'float32', 10 + s) as tf.Tensor3D;
-      const r = parallel.trainStep(x, data.train.labels.slice(s * B, (s + 1) * B), 1e-3);
-      expect(Number.isFinite(r.loss)).toBe(true);
-      x.dispose();
+  it('gives the loss and every gradient of the single-instance step on the same weights and batch', () => {
+    // Same seed: the same initial weights; the single instance gets them too.
+    expect(relErr(flatWeights(t), flatWeights(local))).toBe(0);
+    single.model.params.forEach((v, i) => v.variable.assign(t.model.params[i].variable));
+    const x = batch(3);
+    const labels = data.train.labels.slice(0, B);
+    const ref = reference(single, x, labels);
+    const r = t.gradients(x, labels);
+    expect(Math.abs(r.loss - ref.loss) / ref.loss).toBeLessThan(1e-5);
+    expect(r.correct).toBe(ref.correct);
+    for (const { name, err } of segmentErr(t, r.grads, ref.flat)) expect(err, name).toBeLessThan(1e-4);
+    // Every part on this thread instead of the helpers: bit-identical.
+    const g = r.grads.slice();
+    const l = t.gradients(x, labels, false);
+    expect(l.loss).toBe(r.loss);
+    expect(l.correct).toBe(r.correct);
+    expect(relErr(l.grads, g)).toBe(0);
+  });
+
+  it('trains bit-identically with or without helper threads, and the evaluation agrees with one instance', () => {
+    for (let s = 0; s < 3; s++) {
+      const x = batch(40 + s);
+      const labels = data.train.labels.slice(s * 11, s * 11 + B);
+      expect(t.trainStep(x, labels, 1e-3)).toEqual(local.trainStep(x, labels, 1e-3));
     }
-    const ws = single.model.namedVariables();
-    parallel.model.namedVariables().forEach((v, i) => ws[i].variable.assign(v.variable));
-    const a = parallel.evaluate();
+    expect(relErr(flatWeights(t), flatWeights(local))).toBe(0);
+    const a = t.evaluate();
+    expect(a).toEqual(local.evaluate());
+    // The helpers hold the updated weights: the split evaluation equals a single instance's.
+    single.model.params.forEach((v, i) => v.variable.assign(t.model.params[i].variable));
     const b = single.evaluate();
-    expect(a.total).toBe(b.total);
     expect(a.confusion.flat().reduce((s, c) => s + c, 0)).toBe(data.test.count);
     expect(Math.abs(a.testLoss - b.testLoss) / b.testLoss).toBeLessThan(1e-5);
     expect(a.correct).toBe(b.correct);
   });
 
-  it('auto (second part here or on the helper, by timing) trains bit-identically to always-helper', async () => {
-    const a = new Trainer(config, data, 'auto');
-    const h = new Trainer(config, data, 2);
-    try {
-      expect(await a.startParallel()).toBe(true);
-      expect(await h.startParallel()).toBe(true);
-      const B = config.batch;
-      const P = (config.image / config.patch) ** 2;
-      const F = config.patch * config.patch * config.channels;
-      for (let s = 0; s < 6; s++) {
-        const x = tf.randomNormal([B, P, F], 0, 1, 'float32', 40 + s) as tf.Tensor3D;
-        const labels = data.train.labels.slice(s * 11, s * 11 + B);
-        const ra = a.trainStep(x, labels, 1e-3);
-        const rh = h.trainStep(x, labels, 1e-3);
-        expect(ra).toEqual(rh);
-        x.dispose();
-      }
-      expect(a.stepsBy.local).toBeGreaterThanOrEqual(2);
-      expect(a.stepsBy.helper).toBeGreaterThanOrEqual(2);
-      const wa = a.model.namedVariables();
-      h.model.namedVariables().forEach((v, i) => expect(relErr(wa[i].variable.dataSync(), v.variable.dataSync()), v.name).toBe(0));
-      expect(a.evaluate()).toEqual(h.evaluate());
-    } finally {
-      a.dispose();
-      h.dispose();
-    }
-  }, 60_000);
-
   it('keeps the tensor count flat over steps', () => {
-    const B = config.batch;
-    const P = (config.image / config.patch) ** 2;
-    const F = config.patch * config.patch * config.channels;
     const counts: number[] = [];
     for (let s = 0; s < 3; s++) {
-      const x = tf.randomNormal([B, P, F], 0, 1, 'float32', 20 + s) as tf.Tensor3D;
-      parallel.trainStep(x, data.train.labels.slice(0, B), 1e-3);
-      x.dispose();
+      t.trainStep(batch(20 + s), data.train.labels.slice(0, B), 1e-3);
       counts.push(tf.memory().numTensors);
     }
     expect(new Set(counts).size).toBe(1);
+  });
+});
+
+function flatWeights(t: Trainer): Float32Array {
+  const out = new Float32Array(t.layout.total);
+  t.model.params.forEach((v, i) => out.set(v.variable.dataSync() as Float32Array, t.layout.offsets[i]));
+  return out;
+}
+
+describe('how many instances train', () => {
+  const saved = process.env.VITLAB_TRAIN_THREADS;
+  afterAll(() => {
+    if (saved === undefined) delete process.env.VITLAB_TRAIN_THREADS;
+    else process.env.VITLAB_TRAIN_THREADS = saved;
+  });
+
+  it('takes VITLAB_TRAIN_THREADS, else every core on wasm and 1 elsewhere, and names a bad value', () => {
+    process.env.VITLAB_TRAIN_THREADS = '3';
+    expect(trainThreads('wasm')).toBe(3);
+    expect(trainThreads('cpu')).toBe(3);
+    delete process.env.VITLAB_TRAIN_THREADS;
+    expect(trainThreads('wasm')).toBe(Math.min(os.availableParallelism(), MAX_TRAIN_THREADS));
+    expect(trainThreads('tensorflow')).toBe(1);
+    for (const bad of ['0', 'two', '2.5', String(MAX_TRAIN_THREADS + 1)]) {
+      process.env.VITLAB_TRAIN_THREADS = bad;
+      expect(() => trainThreads('wasm')).toThrow(`VITLAB_TRAIN_THREADS must be a whole number from 1 to ${MAX_TRAIN_THREADS}, got "${bad}"`);
+    }
+    expect(() => new Trainer(config, data, 0)).toThrow('threads must be a whole number');
   });
 });
