@@ -9,6 +9,9 @@ import { MAX_IMAGE_BYTES } from '../inspect/formats.js';
 import { numberFlag, parseFlags } from './args.js';
 import { DB_FLAGS } from './train.js';
 
+/** The largest request body or WebSocket message: room for an own image (inspect/predict carries up to MAX_IMAGE_BYTES as base64) and the JSON around it. */
+export const SERVE_MAX_BODY = Math.ceil(MAX_IMAGE_BYTES / 3) * 4 + 64 * 1024;
+
 export const SERVE_USAGE = `vitlab serve [--port N] [--db PATH] [--data DIR] [--concurrency N] [--static DIR]
   Serves the dashboard and its API on 127.0.0.1 only, behind a random token; prints the address to
   open. Queued runs train in worker processes as in the desktop app. Ctrl-C stops (running runs are
@@ -70,9 +73,7 @@ export async function runServe(argv: string[], print: (s: string) => void, hooks
   });
   const { interrupted } = engine.supervisor.start();
   if (interrupted.length) process.stderr.write(`${interrupted.length} run(s) left running by a previous process are now interrupted: ${interrupted.join(', ')}\n`);
-  // Room for an own image (inspect/predict carries up to MAX_IMAGE_BYTES as base64) and the JSON around it.
-  const maxBody = Math.ceil(MAX_IMAGE_BYTES / 3) * 4 + 64 * 1024;
-  const server = await serve(makeContext(engine), { port: numberFlag('port', values.port as string | undefined), staticDir, maxBody });
+  const server = await serve(makeContext(engine), { port: numberFlag('port', values.port as string | undefined), staticDir, maxBody: SERVE_MAX_BODY });
   print(`ViT Lab: ${server.url}`);
   process.stderr.write(`database ${engine.dbPath}\n`);
   hooks.onListening?.(server.url);

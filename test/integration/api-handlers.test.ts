@@ -67,8 +67,9 @@ describe('runs/resume', () => {
       const id = finishedRun(status, `resume ${status}`);
       expect(await ok('runs/resume', { id })).toEqual({ id });
       expect(engine.store.get(id)).toMatchObject({ status: 'queued', error: null });
-      // No checkpoint on disk: the stored epoch cannot be continued from, so it is dropped.
-      expect(engine.store.get(id).epochs).toEqual([]);
+      // No checkpoint on disk: the run trains again from the start over its stored epoch, which is
+      // kept until retrained (runs are deterministic for a seed; no finished epoch is lost).
+      expect(engine.store.get(id).epochs.map((e) => e.epoch)).toEqual([1]);
       // A queued run is not resumable a second time.
       expect(await refused('runs/resume', { id })).toMatchObject({ code: 'conflict' });
     }

@@ -2,6 +2,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src-main/store/db.js';
 import { RunStore } from '../../src-main/store/runs.js';
 import { SEED_CONFIG } from '../../src-main/vit/config.js';
+import { SERVE_MAX_BODY } from '../../src-main/cli/serve.js';
 import { answers, bodyOf, closeCodeOf, frame, isTypedError, raw, request, startServe, statusOf, upgradeRequest, type ServeProcess } from './serve-process.js';
 
 /**
@@ -130,7 +131,7 @@ describe('item 4: a bad WebSocket frame closes that socket with a code, never se
   const open = () => upgradeRequest(srv, `/api?token=${srv.token}`);
 
   it('a frame larger than the payload limit gets 1009', async () => {
-    const big = await raw(srv.port, Buffer.concat([Buffer.from(open()), frame(1, Buffer.alloc(64, 'a'), { length: 2 * 1024 * 1024 })]));
+    const big = await raw(srv.port, Buffer.concat([Buffer.from(open()), frame(1, Buffer.alloc(64, 'a'), { length: SERVE_MAX_BODY + 1 })]));
     expect(statusOf(big)).toBe(101);
     expect(closeCodeOf(big)).toBe(1009);
     expect(await answers(srv)).toBe(true);
