@@ -203,8 +203,7 @@ export async function runSweep(argv: string[], print: (s: string) => void): Prom
   for (const s of plan.skipped) process.stderr.write(`skipped ${sweepRunName(s.values)}: ${s.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}\n`);
   if (plan.runs.length === 0) throw new Error('sweep: no valid combination to run');
   return withEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false }, async (engine) => {
-    const sweepId = engine.store.createSweep({ name: (values.name as string | undefined) ?? `sweep ${new Date().toISOString().slice(0, 16)}`, grid, base });
-    const ids = plan.runs.map((r) => engine.supervisor.enqueue(r.config, { name: sweepRunName(r.values), sweepId }));
+    const { sweepId, runIds: ids } = engine.supervisor.queueSweep(plan, { name: values.name as string | undefined, grid, base });
     process.stderr.write(
       `sweep ${sweepId}: ${ids.length} runs queued, ${plan.skipped.length} skipped; ${compact(plan.totalTrainingMacs)}MACs of training (forward passes)\n`,
     );

@@ -10,6 +10,7 @@ import type { RunStore } from '../store/runs.js';
 import type { FinalStatus, RunStatus } from '../store/types.js';
 import type { RunConfig } from '../vit/config.js';
 import { admitRun, type AdmissionContext } from './admission.js';
+import { sweepRunName, type SweepGrid, type SweepPlan } from './sweep.js';
 
 export interface SupervisorOptions {
   /** Where each run's checkpoints go: <root>/<run id>/epoch-NNNN. */
@@ -271,6 +272,23 @@ export class Supervisor {
     this.emit({ type: 'run/status', runId: id, status: 'queued' });
     this.pump();
     return id;
+  }
+
+  /**
+   * A planned sweep's runs, queued under a new sweep row: the one path the CLI and the API share.
+   * The plan's runs were admitted when it was planned; enqueue admits each again before writing.
+   */
+  queueSweep(plan: Pick<SweepPlan, 'runs'>, meta: { name?: string; grid: SweepGrid; base: RunConfig }): { sweepId: string; runIds: string[] } {
+    if (plan.runs.length === 0) throw new DomainError('invalid_input', 'sweep: no valid combination to run');
+    const sweepId = this.request(() => this.store.createSweep({ name: meta.name ?? `sweep ${new Date().toISOString().slice(0, 16)}`, grid: meta.grid, base: meta.base }));
+    const runIds = plan.runs.map((r) => this.enqueue(r.config, { name: sweepRunName(r.values), sweepId }));
+    return { sweepId, runIds };
+  }
+
+  /** A run's name, notes or tags changed, and every dashboard told. */
+  update(id: string, patch: { name?: string; notes?: string; tags?: string[] }): void {
+    this.request(() => this.store.update(id, patch));
+    this.notifyChanged('updated');
   }
 
   /** Starts queued runs while there is room. */

@@ -24,8 +24,7 @@ export const runHandlers: HandlersOf<'runs'> = {
     return { id };
   },
   'runs/update': (i, ctx) => {
-    ctx.supervisor.store.update(i.id, { name: i.name, notes: i.notes, tags: i.tags });
-    ctx.supervisor.notifyChanged('updated');
+    ctx.supervisor.update(i.id, { name: i.name, notes: i.notes, tags: i.tags });
     return { id: i.id };
   },
   'runs/exportWeights': (i, ctx) => {

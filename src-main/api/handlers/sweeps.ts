@@ -18,9 +18,7 @@ export const sweepHandlers: HandlersOf<'sweeps'> = {
     const grid = sweepGrid(i, base);
     const plan = planSweep(base, grid, { validate: (c) => validateRun(c, ctx.supervisor.admission) });
     if (plan.runs.length === 0) throw new DomainError('invalid_input', 'sweep: no valid combination to run', { issues: plan.skipped.flatMap((s) => s.issues) });
-    const sweepId = ctx.supervisor.store.createSweep({ name: i.name ?? `sweep ${new Date().toISOString().slice(0, 16)}`, grid, base });
-    const runIds = plan.runs.map((r) => ctx.supervisor.enqueue(r.config, { name: sweepRunName(r.values), sweepId }));
-    return { sweepId, runIds, skipped: plan.skipped };
+    return { ...ctx.supervisor.queueSweep(plan, { name: i.name, grid, base }), skipped: plan.skipped };
   },
   'sweeps/estimate': async (i, ctx) => {
     const plan = planSweep(resolveConfig(i.base as Partial<RunConfig>), i.grid as never, { validate: (c) => validateRun(c, ctx.supervisor.admission) });
