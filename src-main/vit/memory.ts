@@ -151,20 +151,19 @@ export function estimateMemory(c: RunConfig, opts: { instances?: number; data?: 
   const dataset = (data.trainCount + data.testCount) * (pixels + 1);
   const patchBuffer = Math.max(c.batch, EVAL_CHUNK) * (tokens(c) - 1) * c.patch * c.patch * c.channels * f;
 
+  const trainStepBytes = weights + gradients + moments + trainActivations;
+  const evalChunkBytes = weights + moments + evalActivations;
+  const perInstanceBytes = Math.max(trainStepBytes, evalChunkBytes);
   const terms: Record<MemoryTermName, MemoryTerm> = {
     weights: { label: 'weights', bytes: weights, how: `${params.toLocaleString('en-US')} parameters × 4 bytes` },
     gradients: { label: 'gradients', bytes: gradients, how: 'one float per parameter' },
     optimizer: { label: 'optimizer state', bytes: moments, how: `Adam's ${ADAM_MOMENTS} moments per parameter` },
     trainActivations: { label: 'training activations', bytes: trainActivations, how: `forward pass at batch ${part(c.batch)} per instance kept for backward, and their gradients` },
     evalActivations: { label: 'evaluation activations', bytes: evalActivations, how: `one forward pass over ${part(EVAL_CHUNK)} test images per instance (chunks of ${EVAL_CHUNK})` },
-    instances: { label: 'further instances', bytes: copies, how: `${instances - 1} more tfjs instance(s), each with a heap like the first, and the exchange buffers` },
+    instances: { label: 'further instances', bytes: copies + (instances - 1) * perInstanceBytes, how: `${instances - 1} more tfjs instance(s), each with a heap like the first, and the exchange buffers` },
     host: { label: 'data set and batch buffers', bytes: dataset + patchBuffer, how: 'images and labels as bytes, patches of one batch as floats' },
     runtime: { label: 'runtime', bytes: RUNTIME_BYTES, how: 'Node, V8, TensorFlow.js and its wasm module' },
   };
-  const trainStepBytes = weights + gradients + moments + trainActivations;
-  const evalChunkBytes = weights + moments + evalActivations;
-  const perInstanceBytes = Math.max(trainStepBytes, evalChunkBytes);
-  terms.instances.bytes = copies + (instances - 1) * perInstanceBytes;
   return { params, terms, trainStepBytes, evalChunkBytes, perInstanceBytes, processBytes: instances * perInstanceBytes + copies + dataset + patchBuffer + RUNTIME_BYTES, instances };
 }
 
