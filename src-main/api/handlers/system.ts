@@ -1,7 +1,7 @@
 import { datasetState, startDownload } from '../../data/download-job.js';
 import { locateDataset } from '../../data/datasets.js';
 import { admissionIssues } from '../../runs/admission.js';
-import { BACKENDS, PRESETS, SEED_CONFIG, validateConfig } from '../../vit/config.js';
+import { BACKENDS, DATASETS, PRESETS, SEED_CONFIG, validateConfig } from '../../vit/config.js';
 import { computeCost } from '../../vit/cost.js';
 import { modelSummary } from '../../vit/summary.js';
 import type { HandlersOf } from './types.js';
@@ -13,7 +13,7 @@ export const systemHandlers: HandlersOf<'system' | 'cost' | 'data'> = {
     dbPath: ctx.dbPath,
     dataDir: ctx.dataDir,
     presets: Object.entries(PRESETS).map(([name, p]) => ({ name, description: p.description, config: p.config })),
-    datasets: (['fashion-mnist', 'mnist'] as const).map((name) => {
+    datasets: DATASETS.map((name) => {
       try {
         return { name, found: true, dir: locateDataset(name).dir };
       } catch (e) {
