@@ -202,11 +202,15 @@ describe('garbage over WebSocket', () => {
     return ws;
   };
 
-  /** The next message, or the close code if the server closes instead. */
+  /**
+   * The next message, or the close code if the server closes instead; silence is a failure, not a
+   * hang until the test's timeout (the server answers a frame in milliseconds: 10 s means never).
+   */
   const answer = (ws: WebSocket) =>
-    new Promise<{ message?: WsServerMessage; closed?: number }>((resolve) => {
-      ws.once('message', (raw) => resolve({ message: JSON.parse(raw.toString()) as WsServerMessage }));
-      ws.once('close', (code) => resolve({ closed: code }));
+    new Promise<{ message?: WsServerMessage; closed?: number; silent?: true }>((resolve) => {
+      const t = setTimeout(() => resolve({ silent: true }), 10_000);
+      ws.once('message', (raw) => (clearTimeout(t), resolve({ message: JSON.parse(raw.toString()) as WsServerMessage })));
+      ws.once('close', (code) => (clearTimeout(t), resolve({ closed: code })));
     });
 
   it('each malformed frame is answered with invalid_input or a close code, and the server keeps answering', async () => {
@@ -216,6 +220,7 @@ describe('garbage over WebSocket', () => {
       const reply = answer(ws);
       ws.send(frame);
       const r = await reply;
+      expect(r.silent, `no answer and no close for ${String(frame)}`).toBeUndefined();
       if (r.closed !== undefined) {
         expect(r.closed, String(frame)).toBeGreaterThanOrEqual(1000);
       } else {
