@@ -4,6 +4,7 @@ import { DomainError } from '../../src-shared/errors.js';
 import { startWorker, type WorkerHandle } from '../train/launch.js';
 import { latestResumableCheckpoint } from '../train/checkpoint.js';
 import type { FromWorker } from '../train/messages.js';
+import { storePortableRun, type PortableRun } from '../inspect/portable.js';
 import { describeStoreFailure, isBusy, StoreError } from '../store/errors.js';
 import type { RunStore } from '../store/runs.js';
 import type { FinalStatus, RunStatus } from '../store/types.js';
@@ -283,6 +284,16 @@ export class Supervisor implements RunEventSource {
   update(id: string, patch: { name?: string; notes?: string; tags?: string[] }): void {
     this.request(() => this.store.update(id, patch));
     this.emit({ type: 'run-edited', runId: id });
+  }
+
+  /**
+   * A run read from a portable run file (inspect/portable.ts), stored finished with its
+   * checkpoint under this supervisor's checkpoint folder; returns its id.
+   */
+  importRun(run: PortableRun): string {
+    const id = this.request(() => storePortableRun(this.store, run, this.opts.checkpointRoot));
+    this.emit({ type: 'run-imported', runId: id });
+    return id;
   }
 
   /** Starts queued runs while there is room. */

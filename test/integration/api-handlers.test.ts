@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -178,6 +179,26 @@ describe('comparisons', () => {
     expect(((await ok('comparisons/list', {})) as { id: string }[]).map((c) => c.id)).not.toContain(saved.id);
     expect(await refused('comparisons/delete', { id: saved.id })).toMatchObject({ code: 'not_found' });
     expect(await refused('comparisons/save', { name: '', runIds: [a] })).toMatchObject({ code: 'invalid_input' });
+  });
+
+  it('a save while another connection holds the write lock is refused as unavailable, naming the database', async () => {
+    const dbPath = path.join(tmp, 'locked.db');
+    const e = openEngine({ dbPath, busyTimeoutMs: 100 });
+    const other = new Database(dbPath);
+    try {
+      const c = makeContext(e);
+      const run = (await dispatch('runs/start', { config: { epochs: 1 } }, c)) as { ok: true; result: { id: string } };
+      other.exec('BEGIN IMMEDIATE');
+      const r = await dispatch('comparisons/save', { name: 'locked', runIds: [run.result.id] }, c);
+      expect(r).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringContaining(dbPath) } });
+      expect(!r.ok && r.error.message).toMatch(/locked by another process/);
+      other.exec('ROLLBACK');
+      // Nothing was half-written: the same save goes through once the lock is gone.
+      expect(await dispatch('comparisons/save', { name: 'locked', runIds: [run.result.id] }, c)).toMatchObject({ ok: true, result: { name: 'locked' } });
+    } finally {
+      other.close();
+      await e.close();
+    }
   });
 });
 
