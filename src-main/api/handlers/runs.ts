@@ -1,5 +1,5 @@
 import { DomainError } from '../../../src-shared/errors.js';
-import { startRuns } from '../../app/services/runs.js';
+import { deleteRuns, startRuns } from '../../app/services/runs.js';
 import { estimatorFor } from '../../runs/estimator.js';
 import { resolveConfig, type RunConfig } from '../../vit/config.js';
 import { seedsOf } from './repeats.js';
@@ -17,7 +17,7 @@ export const runHandlers: HandlersOf<'runs'> = {
     return { id: ids[0]!, ids };
   },
   'runs/cancel': ({ id }, ctx) => ({ id, status: ctx.supervisor.cancel(id) }),
-  'runs/delete': async ({ ids }, ctx) => ({ deleted: await ctx.supervisor.delete(ids) }),
+  'runs/delete': async ({ ids }, ctx) => ({ deleted: await deleteRuns(ctx.supervisor, ids) }),
   'runs/resume': ({ id }, ctx) => {
     ctx.supervisor.resume(id);
     return { id };

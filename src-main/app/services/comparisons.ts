@@ -1,21 +1,12 @@
-import { describeStoreFailure } from '../../store/errors.js';
 import type { RunStore } from '../../store/runs.js';
 import type { Comparison, SaveComparison } from '../../store/types.js';
+import { storing } from './storing.js';
 
 /**
  * Saved comparisons (a named set of runs with a baseline and the view's settings): the one path
  * by which they are read and written, whichever surface asks. The store checks that the runs
- * exist, the baseline is one of them and the name is free, in one transaction; SQLite's own
- * failures (a full disk, a damaged file) come out naming the database, as the supervisor's do.
+ * exist, the baseline is one of them and the name is free, in one transaction.
  */
-function storing<T>(store: RunStore, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw describeStoreFailure(e, store.file?.path ?? store.db.name);
-  }
-}
-
 export function listComparisons(store: RunStore): Comparison[] {
   return storing(store, () => store.listComparisons());
 }
