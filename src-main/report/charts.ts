@@ -3,16 +3,25 @@
  * scripts, no network. ECharts escapes every text it writes (series names, labels), so run names
  * are safe inside the SVG.
  */
-import { BarChart, LineChart, ScatterChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, MarkLineComponent, TitleComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { SVGRenderer } from 'echarts/renderers';
+import * as chartsModule from 'echarts/charts';
+import * as componentsModule from 'echarts/components';
+import * as coreModule from 'echarts/core';
+import * as renderersModule from 'echarts/renderers';
 import type { RunDetail } from '../store/types.js';
 import { classNames, type Comparison } from './data.js';
 import { compact } from './format.js';
 import { paretoSteps } from '../../src-shared/pareto.js';
 
-// The typings of these subpaths are mapped in tsconfig.json (NodeNext cannot follow echarts' own).
+// echarts' subpath typings re-export without file extensions, which NodeNext resolution cannot
+// follow; the runtime modules are the ones the typings under types/dist describe. These four casts
+// stay: mapping the subpaths to those typings with tsconfig `paths` type-checks, but tsx (bin/vitlab.js)
+// applies `paths` at run time too and then loads the .d.ts files (vitlab export --format html failed).
+// An assignment instead of a cast does not compile: the modules' own types are empty.
+const echarts = coreModule as unknown as typeof import('echarts/types/dist/core');
+const { BarChart, LineChart, ScatterChart } = chartsModule as unknown as typeof import('echarts/types/dist/charts');
+const { GridComponent, LegendComponent, MarkLineComponent, TitleComponent } = componentsModule as unknown as typeof import('echarts/types/dist/components');
+const { SVGRenderer } = renderersModule as unknown as typeof import('echarts/types/dist/renderers');
+
 echarts.use([LineChart, ScatterChart, BarChart, GridComponent, LegendComponent, TitleComponent, MarkLineComponent, SVGRenderer]);
 
 /** The dashboard's palette (src-renderer/src/lib/charts.ts), so exported charts look like the app's. */
