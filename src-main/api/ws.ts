@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { ApiEvent, WsClientMessage, WsServerMessage } from './contract.js';
+import type { WsClientMessage, WsServerMessage } from './contract.js';
+import { onApiEvents } from './events.js';
 import { dispatch, type HandlerContext } from './handlers.js';
 import { matchingTokens, tokenCookie } from './http-auth.js';
 import { readBody } from './http-body.js';
@@ -170,7 +171,7 @@ export async function serve(ctx: HandlerContext, opts: ServeOptions): Promise<Ru
       if (err) ws.terminate();
     });
   };
-  const unsubscribe = ctx.supervisor.on((event: ApiEvent) => {
+  const unsubscribe = onApiEvents(ctx.supervisor, (event) => {
     for (const ws of clients) sendTo(ws, { event });
   });
   wss.on('connection', (ws: WebSocket) => {

@@ -1,4 +1,5 @@
 import { DomainError } from '../../../src-shared/errors.js';
+import { deleteComparison, listComparisons, saveComparison } from '../../app/services/comparisons.js';
 import type { HandlersOf } from './types.js';
 
 /** Reports and saved comparisons. */
@@ -7,10 +8,7 @@ export const reportHandlers: HandlersOf<'reports' | 'comparisons'> = {
     if (!ctx.exportReport) throw new DomainError('unavailable', 'reports are not available in this build');
     return ctx.exportReport(i);
   },
-  'comparisons/list': (_i, ctx) => ctx.supervisor.store.listComparisons(),
-  'comparisons/save': (i, ctx) => ctx.supervisor.store.saveComparison({ name: i.name, runIds: i.runIds, baselineRunId: i.baselineRunId, settings: i.settings ?? {} }),
-  'comparisons/delete': ({ id }, ctx) => {
-    ctx.supervisor.store.deleteComparison(id);
-    return { id };
-  },
+  'comparisons/list': (_i, ctx) => listComparisons(ctx.supervisor.store),
+  'comparisons/save': (i, ctx) => saveComparison(ctx.supervisor.store, i),
+  'comparisons/delete': ({ id }, ctx) => deleteComparison(ctx.supervisor.store, id),
 };

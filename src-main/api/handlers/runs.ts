@@ -1,5 +1,5 @@
 import { DomainError } from '../../../src-shared/errors.js';
-import { repeatName, withSeeds } from '../../../src-shared/groups.js';
+import { deleteRuns, startRuns } from '../../app/services/runs.js';
 import { estimatorFor } from '../../runs/estimator.js';
 import { resolveConfig, type RunConfig } from '../../vit/config.js';
 import { seedsOf } from './repeats.js';
@@ -13,12 +13,11 @@ export const runHandlers: HandlersOf<'runs'> = {
   'runs/steps': ({ ids }, ctx) => Object.fromEntries(ids.filter((i) => ctx.supervisor.store.has(i)).map((i) => [i, ctx.supervisor.store.steps.get(i)])),
   'runs/start': (i, ctx) => {
     const config = resolveConfig(i.config as Partial<RunConfig>, i.preset);
-    const seeds = seedsOf(i, config.seed) ?? [config.seed];
-    const ids = withSeeds(config, seeds).map((c) => ctx.supervisor.enqueue(c, { name: repeatName(i.name, c.seed, seeds.length), tags: i.tags, notes: i.notes }));
+    const ids = startRuns(ctx.supervisor, { config, seeds: seedsOf(i, config.seed), name: i.name, tags: i.tags, notes: i.notes });
     return { id: ids[0]!, ids };
   },
   'runs/cancel': ({ id }, ctx) => ({ id, status: ctx.supervisor.cancel(id) }),
-  'runs/delete': async ({ ids }, ctx) => ({ deleted: await ctx.supervisor.delete(ids) }),
+  'runs/delete': async ({ ids }, ctx) => ({ deleted: await deleteRuns(ctx.supervisor, ids) }),
   'runs/resume': ({ id }, ctx) => {
     ctx.supervisor.resume(id);
     return { id };

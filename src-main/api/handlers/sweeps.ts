@@ -21,7 +21,8 @@ export const sweepHandlers: HandlersOf<'sweeps'> = {
     return { ...ctx.supervisor.queueSweep(plan, { name: i.name, grid, base }), skipped: plan.skipped };
   },
   'sweeps/estimate': async (i, ctx) => {
-    const plan = planSweep(resolveConfig(i.base as Partial<RunConfig>), i.grid as never, { validate: (c) => validateRun(c, ctx.supervisor.admission) });
+    const base = resolveConfig(i.base as Partial<RunConfig>);
+    const plan = planSweep(base, sweepGrid(i, base), { validate: (c) => validateRun(c, ctx.supervisor.admission) });
     const q = await estimatorFor(ctx.supervisor.store).forQueue(plan.runs.map((r) => r.config), { probe: i.probe });
     return { ...q, runs: q.runs.map((r) => ({ name: sweepRunName(plan.runs[r.index].values), estimate: r.estimate })) };
   },
