@@ -73,9 +73,14 @@ async function stablePicture(shoot: () => Promise<Buffer>): Promise<Buffer> {
     await new Promise((r) => setTimeout(r, 300));
     const next = await shoot();
     if (next.equals(last)) return next;
+    if (i === 29) {
+      const d = diffPng(PNG.sync.read(last), PNG.sync.read(next));
+      const where = d.box ? `x ${d.box.x0}–${d.box.x1}, y ${d.box.y0}–${d.box.y1}` : 'size';
+      throw new Error(`the page never settled (30 pictures in a row differed; the last two in ${d.differing} pixels at ${where})`);
+    }
     last = next;
   }
-  throw new Error('the page never settled (30 pictures in a row differed)');
+  throw new Error('unreachable');
 }
 
 async function shootAll(browser: Browser, kind: ShotState['store']): Promise<void> {

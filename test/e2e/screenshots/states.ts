@@ -39,6 +39,15 @@ async function waitText(l: Locator, re: RegExp): Promise<void> {
   throw new Error(`${l.toString()} never matched ${re}`);
 }
 
+/**
+ * ArrowDown in the search box focuses the first row on the next frame; keys pressed before that
+ * would still go to the search box (and land on row 0 again), so wait for the focus to move.
+ */
+async function intoGrid(c: ShotContext): Promise<void> {
+  await c.page.getByTestId('run-search').press('ArrowDown');
+  await c.page.locator('[data-testid="run-row"][data-index="0"]:focus').waitFor(T);
+}
+
 const rowOf = (c: ShotContext, name: string) => c.page.locator(`[data-testid="run-row"][data-run-id="${c.run(name).id}"]`);
 
 export const STATES: ShotState[] = [
@@ -115,7 +124,7 @@ export const STATES: ShotState[] = [
     ready: async (c) => {
       await runsTable(c);
       // Arrow keys move the active row, Space selects it, Shift+Space extends from the anchor.
-      await c.page.getByTestId('run-search').press('ArrowDown');
+      await intoGrid(c);
       for (let i = 0; i < 3; i++) await c.page.keyboard.press('ArrowDown');
       await c.page.keyboard.press('Space');
       await c.page.keyboard.press('ArrowDown');
@@ -131,7 +140,7 @@ export const STATES: ShotState[] = [
       await runsTable(c);
       // End from the first row: the last row, on the second page (fetched on the way). The row is
       // not focused when its page arrives after the scroll (RunsView focuses on the next frame).
-      await c.page.getByTestId('run-search').press('ArrowDown');
+      await intoGrid(c);
       await c.page.keyboard.press('End');
       await c.page.getByTestId('run-row').filter({ hasText: 'bulk 000' }).waitFor(T);
       await c.page.getByTestId('run-row-loading').first().waitFor({ state: 'detached', ...T });
@@ -172,6 +181,36 @@ export const STATES: ShotState[] = [
     ready: async (c) => {
       await c.go(`#/run/${c.run('coarse s0').id}`);
       await c.page.getByTestId('detail-error').waitFor(T);
+    },
+  },
+  {
+    name: 'run-detail-meta-saved',
+    store: 'fixture',
+    ready: async (c) => {
+      // Typed into, saved with Enter, reloaded: the header shows the new name, the form the stored
+      // values and Save is disabled again (the toast has gone).
+      await c.go(`#/run/${c.run('narrow s0').id}`);
+      await c.page.getByTestId('run-detail').waitFor(T);
+      await c.page.getByTestId('edit-tags').fill('keeper, , edited ');
+      await c.page.getByTestId('edit-notes').fill('renamed for the screenshot');
+      await c.page.getByTestId('edit-name').fill('narrow renamed');
+      await c.page.getByTestId('edit-name').press('Enter');
+      await waitText(c.page.getByTestId('detail-name'), /^narrow renamed$/);
+      await c.page.getByTestId('toast').first().waitFor({ state: 'detached', ...T });
+      for (let i = 0; !(await c.page.getByTestId('save-meta').isDisabled()); i++) {
+        if (i > 300) throw new Error('Save stayed enabled after saving');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      if ((await c.page.getByTestId('edit-tags').inputValue()) !== 'keeper, edited') throw new Error('the tags field does not show the stored tags');
+    },
+  },
+  {
+    name: 'run-detail-delete-confirm',
+    store: 'fixture',
+    ready: async (c) => {
+      await c.go(`#/run/${c.run('wide s0').id}`);
+      await c.page.getByTestId('delete-run').click();
+      await c.page.getByTestId('confirm-dialog').waitFor(T);
     },
   },
   {
