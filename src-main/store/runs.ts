@@ -1,28 +1,19 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
 import type { EpochMetrics, EvalResult, RunEnvironment } from '../train/messages.js';
-import { parseConfig, type RunConfig } from '../vit/config.js';
-import { computeCost, type CostBreakdown } from '../vit/cost.js';
-import { COLUMN_KEYS, columnOf, nullableField, withNewFields } from '../../src-shared/fields.js';
-import { canMove, FINAL_STATUSES, isFinished, isResumable, isRunStatus, RUN_STATUSES } from '../../src-shared/run-status.js';
-import { NotFoundError, StoreError } from './errors.js';
-import { FileIdentity } from './file-identity.js';
-import { DERIVED_STATUS_SQL, liveness, STALE_REASON } from './liveness.js';
-import { GroupQueries } from './groups.js';
-import { checkPage } from './page.js';
+import type { RunConfig } from '../vit/config.js';
+import { Comparisons } from './comparisons.js';
+import { StoreContext, type RunStoreOptions } from './context.js';
+import type { FileIdentity } from './file-identity.js';
+import { STALE_REASON } from './liveness.js';
+import { RunEdits } from './run-edits.js';
+import { RunLifecycle } from './run-lifecycle.js';
+import { RunReads } from './run-reads.js';
+import { RunResults } from './run-results.js';
 import { StepCurves } from './steps.js';
-
-// Callers that hold a RunStore can catch its errors without a second import path.
-export { NotFoundError, StoreError } from './errors.js';
+import { Sweeps } from './sweeps.js';
 import type {
-  Artifact,
-  ClassResult,
   Comparison,
-  ConfigColumn,
   DeletedRun,
-  EpochRecord,
-  FilterField,
-  FilterValue,
   FinalStatus,
   GroupListResult,
   GroupQuery,
@@ -33,304 +24,51 @@ import type {
   RunStatus,
   RunSummary,
   SaveComparison,
-  SortField,
   Sweep,
   SweepDetail,
   SweepGrid,
 } from './types.js';
 
-type DB = BetterSqlite3.Database;
-
-
-/** The config fields with a column of their own, from the registry (src-shared/fields.ts). */
-const CONFIG_COLUMNS = Object.fromEntries(COLUMN_KEYS.map((k) => [k, columnOf(k)])) as Record<ConfigColumn, string>;
-const configColumns = Object.values(CONFIG_COLUMNS);
-
-/** The only column expressions a list may sort by; `nullable` ones sort their NULLs last. */
-const SORT_COLUMNS: Record<SortField, { sql: string; nullable?: boolean }> = {
-  ...(Object.fromEntries(Object.entries(CONFIG_COLUMNS).map(([k, v]) => [k, { sql: v, nullable: nullableField(k) }])) as Record<ConfigColumn, { sql: string; nullable: boolean }>),
-  id: { sql: 'id' },
-  name: { sql: 'name COLLATE NOCASE' },
-  status: { sql: DERIVED_STATUS_SQL },
-  createdAt: { sql: 'created_at' },
-  startedAt: { sql: 'started_at', nullable: true },
-  finishedAt: { sql: 'finished_at', nullable: true },
-  testAcc: { sql: 'test_acc', nullable: true },
-  testLoss: { sql: 'test_loss', nullable: true },
-  params: { sql: 'params' },
-  macsPerImage: { sql: 'macs_per_image' },
-  macsPerBatch: { sql: 'macs_per_batch' },
-  epochsDone: { sql: 'epochs_done' },
-  backend: { sql: 'backend', nullable: true },
-};
-
-const FILTER_COLUMNS: Record<FilterField, string> = {
-  ...CONFIG_COLUMNS,
-  backend: 'backend',
-  params: 'params',
-  macsPerImage: 'macs_per_image',
-  testAcc: 'test_acc',
-  epochsDone: 'epochs_done',
-};
-
-const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
-/** Accepts the API's camelCase names and, for the CLI's sake, their snake_case column spellings. */
-function lookupField<T extends string>(table: Record<T, unknown>, field: string, what: string): T {
-  if (Object.hasOwn(table, field)) return field as T;
-  const bySnake = (Object.keys(table) as T[]).find((k) => snake(k) === field);
-  if (bySnake) return bySnake;
-  throw new StoreError(`unknown ${what} field "${field}" (allowed: ${Object.keys(table).join(', ')})`, 'invalid-query');
-}
-
-interface RunRow {
-  id: string;
-  name: string;
-  /** What a reader shows: the stored status, with the heartbeat rule applied (liveness.ts). */
-  status: RunStatus;
-  stored_status: RunStatus;
-  config_json: string;
-  backend: RunEnvironment['backend'] | null;
-  versions_json: string | null;
-  machine_json: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  heartbeat_at: string | null;
-  error: string | null;
-  notes: string;
-  tags: string;
-  sweep_id: string | null;
-  params: number;
-  macs_per_image: number;
-  macs_per_batch: number;
-  test_acc: number | null;
-  test_loss: number | null;
-  epochs_done: number;
-  checkpoint_path: string | null;
-  priority: number;
-}
-
-const SUMMARY_COLUMNS = `id, name, ${DERIVED_STATUS_SQL} AS status, status AS stored_status, config_json, backend, created_at, started_at, finished_at, heartbeat_at, error,
-  notes, tags, sweep_id, params, macs_per_image, macs_per_batch, test_acc, test_loss, epochs_done, checkpoint_path, priority`;
-
-interface EpochRow {
-  epoch: number;
-  train_loss: number | null;
-  train_acc: number;
-  test_loss: number | null;
-  test_acc: number;
-  seconds: number;
-  samples_per_sec: number;
-  lr: number;
-}
-
-interface ComparisonRow {
-  id: string;
-  name: string;
-  run_ids_json: string;
-  baseline_run_id: string | null;
-  settings_json: string;
-  created_at: string;
-  updated_at: string;
-}
-
-interface SweepRow {
-  id: string;
-  name: string;
-  grid_json: string;
-  base_json: string | null;
-  created_at: string;
-}
-
-/** SQLite stores NaN as NULL anyway; saying so keeps a diverged loss from becoming a bind error. */
-const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
-
-function toSummary(r: RunRow): RunSummary {
-  // A run shown interrupted by the heartbeat rule reads as if recovery had already written it.
-  const stale = r.stored_status === 'running' && r.status === 'interrupted';
-  return {
-    id: r.id,
-    name: r.name,
-    status: r.status,
-    config: withNewFields(JSON.parse(r.config_json) as RunConfig),
-    params: r.params,
-    macsPerImage: r.macs_per_image,
-    macsPerBatch: r.macs_per_batch,
-    testAcc: r.test_acc,
-    testLoss: r.test_loss,
-    epochsDone: r.epochs_done,
-    backend: r.backend,
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    finishedAt: stale ? (r.heartbeat_at ?? r.started_at ?? r.created_at) : r.finished_at,
-    heartbeatAt: r.heartbeat_at,
-    error: stale ? STALE_REASON : r.error,
-    notes: r.notes,
-    tags: JSON.parse(r.tags) as string[],
-    sweepId: r.sweep_id,
-    priority: r.priority,
-    checkpointPath: r.checkpoint_path,
-  };
-}
-
-function toComparison(r: ComparisonRow): Comparison {
-  return {
-    id: r.id,
-    name: r.name,
-    runIds: JSON.parse(r.run_ids_json) as string[],
-    baselineRunId: r.baseline_run_id,
-    settings: JSON.parse(r.settings_json) as Record<string, unknown>,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-const toSweep = (r: SweepRow): Sweep => ({
-  id: r.id,
-  name: r.name,
-  grid: JSON.parse(r.grid_json) as SweepGrid,
-  base: r.base_json ? (JSON.parse(r.base_json) as RunConfig) : null,
-  createdAt: r.created_at,
-});
-
-function normaliseTags(tags: readonly string[]): string[] {
-  return [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
-}
+// Callers that hold a RunStore can catch its errors without a second import path.
+export { NotFoundError, StoreError } from './errors.js';
+export { newId } from './rows.js';
+export type { RunStoreOptions } from './context.js';
 
 /**
- * A prefix letter, the creation time in base36 (8 digits until 2059, so ids sort by time as text)
- * and random digits so that runs created in the same millisecond (a sweep) do not collide.
- */
-export function newId(prefix: string, at: Date): string {
-  const rand = randomBytes(8).readBigUInt64BE() % 36n ** 5n;
-  return prefix + at.getTime().toString(36).padStart(8, '0') + rand.toString(36).padStart(5, '0');
-}
-
-function defaultRunName(c: RunConfig): string {
-  return `vit-L${c.depth}-d${c.dim}-h${c.heads}-p${c.patch}`;
-}
-
-export interface RunStoreOptions {
-  /** The clock used for timestamps and ids; tests and benchmarks inject one. */
-  now?: () => Date;
-  /** The grace period of the heartbeat rule (liveness.ts); default from `liveness()`. */
-  staleMs?: number;
-}
-
-/**
- * The repository over one open database. In the app the supervisor is its only writer; every
+ * The SQLite store over one open database, as its callers see it: a facade over the repositories
+ * that do the work (run-lifecycle, run-results, run-edits, run-reads, sweeps, comparisons, steps;
+ * the listings' SQL comes from store/query/). In the app the supervisor is its only writer; every
  * method that writes more than one statement does so in one transaction, and `transaction(fn)`
  * groups several calls (one worker message) into one.
  */
 export class RunStore {
-  private readonly now: () => Date;
   readonly staleMs: number;
   /** The file this store writes to (null for an in-memory database). */
   readonly file: FileIdentity | null;
-  private readonly s;
-  private readonly listCache = new Map<string, BetterSqlite3.Statement>();
-  private groupQueries?: GroupQueries;
   /** Per-step training curves (store/steps.ts). */
   readonly steps: StepCurves;
+  private readonly ctx: StoreContext;
+  private readonly lifecycle: RunLifecycle;
+  private readonly results: RunResults;
+  private readonly edits: RunEdits;
+  private readonly reads: RunReads;
+  private readonly sweeps: Sweeps;
+  private readonly comparisons: Comparisons;
 
   constructor(
-    readonly db: DB,
+    readonly db: BetterSqlite3.Database,
     options: RunStoreOptions = {},
   ) {
-    this.now = options.now ?? (() => new Date());
-    this.staleMs = options.staleMs ?? liveness().staleMs;
-    this.file = db.memory || db.name === '' ? null : new FileIdentity(db.name);
+    this.ctx = new StoreContext(db, options);
+    this.staleMs = this.ctx.staleMs;
+    this.file = this.ctx.file;
     this.steps = new StepCurves(db);
-    const p = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
-    this.s = {
-      insertRun: p(`INSERT INTO runs (id, name, status, config_json, ${configColumns.join(', ')}, created_at, notes, tags,
-        sweep_id, params, macs_per_image, macs_per_batch, priority, queue_seq)
-        VALUES (@id, @name, 'queued', @config_json, ${configColumns.map((c) => `@${c}`).join(', ')}, @created_at, @notes,
-        @tags, @sweep_id, @params, @macs_per_image, @macs_per_batch, @priority, @queue_seq)`),
-      nextQueueSeq: p<number>('SELECT coalesce(max(queue_seq), 0) + 1 FROM runs').pluck(),
-      insertCost: p('INSERT INTO costs (run_id, breakdown_json) VALUES (?, ?)'),
-      status: p<RunStatus>(`SELECT ${DERIVED_STATUS_SQL} FROM runs WHERE id = ?`).pluck(),
-      storedStatus: p<RunStatus>('SELECT status FROM runs WHERE id = ?').pluck(),
-      summary: p<RunRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE id = ?`),
-      detail: p<RunRow>(`SELECT ${SUMMARY_COLUMNS}, versions_json, machine_json FROM runs WHERE id = ?`),
-      claim: p(`UPDATE runs SET status = 'running', started_at = coalesce(started_at, @now), heartbeat_at = @now
-        WHERE id = @id AND status = 'queued'`),
-      markStarted: p(`UPDATE runs SET status = 'running', started_at = coalesce(started_at, @now), heartbeat_at = @now,
-        backend = @backend, versions_json = @versions_json, machine_json = @machine_json
-        WHERE id = @id AND status IN ('queued', 'running')`),
-      heartbeat: p(`UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'`),
-      upsertEpoch: p(`INSERT INTO epochs (run_id, epoch, train_loss, train_acc, test_loss, test_acc, seconds, samples_per_sec, lr)
-        VALUES (@run_id, @epoch, @train_loss, @train_acc, @test_loss, @test_acc, @seconds, @samples_per_sec, @lr)
-        ON CONFLICT (run_id, epoch) DO UPDATE SET train_loss = excluded.train_loss, train_acc = excluded.train_acc,
-        test_loss = excluded.test_loss, test_acc = excluded.test_acc, seconds = excluded.seconds,
-        samples_per_sec = excluded.samples_per_sec, lr = excluded.lr`),
-      // The run's headline numbers follow its highest stored epoch, whatever order epochs arrive in.
-      syncFromEpochs: p(`UPDATE runs SET
-        epochs_done = coalesce((SELECT max(epoch) FROM epochs WHERE run_id = @id), 0),
-        test_acc = (SELECT test_acc FROM epochs WHERE run_id = @id ORDER BY epoch DESC LIMIT 1),
-        test_loss = (SELECT test_loss FROM epochs WHERE run_id = @id ORDER BY epoch DESC LIMIT 1),
-        heartbeat_at = CASE WHEN status = 'running' THEN @now ELSE heartbeat_at END
-        WHERE id = @id`),
-      upsertArtifact: p(`INSERT INTO artifacts (run_id, kind, epoch, path, created_at) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (run_id, kind, path) DO UPDATE SET epoch = excluded.epoch, created_at = excluded.created_at`),
-      setCheckpoint: p(`UPDATE runs SET checkpoint_path = ?,
-        heartbeat_at = CASE WHEN status = 'running' THEN ? ELSE heartbeat_at END WHERE id = ?`),
-      deleteClassResults: p('DELETE FROM class_results WHERE run_id = ?'),
-      insertClassResult: p('INSERT INTO class_results (run_id, class, correct, total) VALUES (?, ?, ?, ?)'),
-      upsertConfusion: p(`INSERT INTO confusion (run_id, matrix_json) VALUES (?, ?)
-        ON CONFLICT (run_id) DO UPDATE SET matrix_json = excluded.matrix_json`),
-      deleteConfusion: p('DELETE FROM confusion WHERE run_id = ?'),
-      setResult: p('UPDATE runs SET test_loss = ?, test_acc = ? WHERE id = ?'),
-      finish: p('UPDATE runs SET status = ?, finished_at = ?, error = ? WHERE id = ?'),
-      // The last sign of life is when the run stopped; "now" may be days later (app restarted).
-      interrupt: p(`UPDATE runs SET status = 'interrupted', finished_at = coalesce(heartbeat_at, started_at, @now),
-        error = @error WHERE id = @id AND status = 'running'`),
-      // The heartbeat rule written down: only while the run is still stale (compare-and-set), so a
-      // run whose owner came back to life meanwhile is left alone.
-      settleStale: p(`UPDATE runs SET status = 'interrupted', finished_at = coalesce(heartbeat_at, started_at, @now),
-        error = @error WHERE id = @id AND status = 'running' AND ${DERIVED_STATUS_SQL} = 'interrupted'`),
-      requeue: p(`UPDATE runs SET status = 'queued', finished_at = NULL, error = NULL, heartbeat_at = NULL, queue_seq = ?
-        WHERE id = ?`),
-      deleteEpochsAfter: p('DELETE FROM epochs WHERE run_id = ? AND epoch > ?'),
-      listQueued: p<RunRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE status = 'queued' ORDER BY priority DESC, queue_seq, rowid`),
-      listRunning: p<RunRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE status = 'running' ORDER BY started_at, rowid`),
-      listStale: p<string>(`SELECT id FROM runs WHERE status = 'running' AND ${DERIVED_STATUS_SQL} = 'interrupted' ORDER BY started_at, rowid`).pluck(),
-      epochs: p<EpochRow>(`SELECT epoch, train_loss, train_acc, test_loss, test_acc, seconds, samples_per_sec, lr
-        FROM epochs WHERE run_id = ? ORDER BY epoch`),
-      classResults: p<{ class: number; correct: number; total: number }>(
-        'SELECT class, correct, total FROM class_results WHERE run_id = ? ORDER BY class',
-      ),
-      confusion: p<string>('SELECT matrix_json FROM confusion WHERE run_id = ?').pluck(),
-      cost: p<string>('SELECT breakdown_json FROM costs WHERE run_id = ?').pluck(),
-      artifacts: p<{ kind: string; epoch: number | null; path: string; created_at: string }>(
-        'SELECT kind, epoch, path, created_at FROM artifacts WHERE run_id = ? ORDER BY id',
-      ),
-      artifactPaths: p<string>('SELECT path FROM artifacts WHERE run_id = ? ORDER BY id').pluck(),
-      deleteRun: p('DELETE FROM runs WHERE id = ?'),
-      comparisonsWithRun: p<ComparisonRow>(`SELECT * FROM comparisons
-        WHERE EXISTS (SELECT 1 FROM json_each(comparisons.run_ids_json) WHERE value = ?)`),
-      setComparisonRuns: p('UPDATE comparisons SET run_ids_json = ?, updated_at = ? WHERE id = ?'),
-      rename: p('UPDATE runs SET name = ? WHERE id = ?'),
-      setNotes: p('UPDATE runs SET notes = ? WHERE id = ?'),
-      setTags: p('UPDATE runs SET tags = ? WHERE id = ?'),
-      setPriority: p('UPDATE runs SET priority = ? WHERE id = ?'),
-      insertSweep: p('INSERT INTO sweeps (id, name, grid_json, base_json, created_at) VALUES (?, ?, ?, ?, ?)'),
-      sweep: p<SweepRow>('SELECT * FROM sweeps WHERE id = ?'),
-      sweeps: p<SweepRow>('SELECT * FROM sweeps ORDER BY created_at DESC, rowid DESC'),
-      sweepRuns: p<{ id: string; status: RunStatus }>(
-        `SELECT id, ${DERIVED_STATUS_SQL} AS status FROM runs WHERE sweep_id = ? ORDER BY queue_seq, rowid`,
-      ),
-      insertComparison: p(`INSERT INTO comparisons (id, name, run_ids_json, baseline_run_id, settings_json, created_at, updated_at)
-        VALUES (@id, @name, @run_ids_json, @baseline_run_id, @settings_json, @now, @now)`),
-      updateComparison: p(`UPDATE comparisons SET name = @name, run_ids_json = @run_ids_json, baseline_run_id = @baseline_run_id,
-        settings_json = @settings_json, updated_at = @now WHERE id = @id`),
-      comparisonByName: p<string>('SELECT id FROM comparisons WHERE name = ?').pluck(),
-      comparison: p<ComparisonRow>('SELECT * FROM comparisons WHERE id = ?'),
-      comparisons: p<ComparisonRow>('SELECT * FROM comparisons ORDER BY updated_at DESC, rowid DESC'),
-      deleteComparison: p('DELETE FROM comparisons WHERE id = ?'),
-      runExists: p<number>('SELECT 1 FROM runs WHERE id = ?').pluck(),
-    };
+    this.reads = new RunReads(this.ctx);
+    this.results = new RunResults(this.ctx, this.steps);
+    this.edits = new RunEdits(this.ctx);
+    this.sweeps = new Sweeps(this.ctx);
+    this.comparisons = new Comparisons(this.ctx, (id) => this.reads.has(id));
+    this.lifecycle = new RunLifecycle(this.ctx, { reads: this.reads, results: this.results, sweeps: this.sweeps, comparisons: this.comparisons });
   }
 
   /**
@@ -338,11 +76,7 @@ export class RunStore {
    * an inner call becomes a savepoint. `fn` must be synchronous.
    */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
-
-  private stamp(): string {
-    return this.now().toISOString();
+    return this.ctx.transaction(fn);
   }
 
   /**
@@ -350,67 +84,14 @@ export class RunStore {
    * write checks first, so nothing is reported saved into a file that is gone.
    */
   assertFileIntact(): void {
-    const problem = this.file?.check();
-    if (problem) throw problem;
+    this.ctx.assertFileIntact();
   }
 
-  /** The named parameter every read that shows a status binds: now minus the grace period. */
-  private live(): { stale_before: string } {
-    return { stale_before: new Date(this.now().getTime() - this.staleMs).toISOString() };
-  }
-
-  /** The stored status (what writes check); readers get the derived one. */
-  private statusOf(id: string): RunStatus {
-    const status = this.s.storedStatus.get(id);
-    if (status === undefined) throw new NotFoundError('run', id);
-    return status;
-  }
-
-  private refuse(id: string, status: RunStatus, action: string): never {
-    throw new StoreError(`run ${id} is ${status}; cannot ${action}`, 'invalid-state');
-  }
-
-  // ── writes ──────────────────────────────────────────────────────────────────────────────────
+  // ── a run's life (run-lifecycle.ts) ─────────────────────────────────────────────────────────
 
   /** Validates the config, computes its cost and queues the run. Returns its id. */
   createRun(input: NewRun): string {
-    this.assertFileIntact();
-    if (input.status !== undefined && input.status !== 'queued') {
-      throw new StoreError(`a new run must be queued, not ${String(input.status)}`, 'invalid-state');
-    }
-    const config = parseConfig(input.config);
-    const cost = computeCost(config, config.batch);
-    const at = this.now();
-    return this.transaction(() => {
-      if (input.sweepId !== undefined && !this.s.sweep.get(input.sweepId)) throw new NotFoundError('sweep', input.sweepId);
-      const row = {
-        name: input.name?.trim() || defaultRunName(config),
-        config_json: JSON.stringify(config),
-        ...Object.fromEntries(COLUMN_KEYS.map((k) => [columnOf(k), config[k]])),
-        created_at: at.toISOString(),
-        notes: input.notes ?? '',
-        tags: JSON.stringify(normaliseTags(input.tags ?? [])),
-        sweep_id: input.sweepId ?? null,
-        params: cost.params.total,
-        macs_per_image: cost.macs.perImage,
-        macs_per_batch: cost.macs.perBatch,
-        priority: input.priority ?? 0,
-        queue_seq: this.s.nextQueueSeq.get(),
-      };
-      let id: string;
-      for (let attempt = 0; ; attempt++) {
-        id = newId('r', at);
-        try {
-          this.s.insertRun.run({ id, ...row });
-          break;
-        } catch (e) {
-          // Five random base36 digits per millisecond: a collision is rare, retrying makes it harmless.
-          if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY' || attempt >= 5) throw e;
-        }
-      }
-      this.s.insertCost.run(id, JSON.stringify(cost));
-      return id;
-    });
+    return this.lifecycle.createRun(input);
   }
 
   /**
@@ -419,97 +100,22 @@ export class RunStore {
    * and again. Returns false when the run is no longer queued (cancelled meanwhile).
    */
   claim(id: string): boolean {
-    this.assertFileIntact();
-    this.statusOf(id);
-    return this.s.claim.run({ id, now: this.stamp() }).changes === 1;
+    return this.lifecycle.claim(id);
   }
 
   /** The worker's `started` message: the run is running on this backend, machine and versions. */
   markStarted(id: string, env: RunEnvironment): void {
-    this.assertFileIntact();
-    const status = this.statusOf(id);
-    const changed = this.s.markStarted.run({
-      id,
-      now: this.stamp(),
-      backend: env.backend,
-      versions_json: JSON.stringify(env.versions),
-      machine_json: JSON.stringify(env.machine),
-    }).changes;
-    if (changed === 0) this.refuse(id, status, 'mark it running');
+    this.lifecycle.markStarted(id, env);
   }
 
   /** Returns false (and writes nothing) when the run is not running. */
   heartbeat(id: string): boolean {
-    this.assertFileIntact();
-    const changed = this.s.heartbeat.run(this.stamp(), id).changes;
-    if (changed === 0) this.statusOf(id);
-    return changed === 1;
-  }
-
-  /** Stores (or replaces) one epoch's metrics; the run's epochs_done and test accuracy follow the latest epoch. */
-  addEpoch(id: string, m: EpochMetrics): void {
-    this.assertFileIntact();
-    if (!Number.isInteger(m.epoch) || m.epoch < 1) {
-      throw new StoreError(`epoch must be a whole number from 1, got ${m.epoch}`, 'invalid-query');
-    }
-    this.transaction(() => {
-      this.statusOf(id);
-      this.s.upsertEpoch.run({
-        run_id: id,
-        epoch: m.epoch,
-        train_loss: finiteOrNull(m.trainLoss),
-        train_acc: m.trainAcc,
-        test_loss: finiteOrNull(m.testLoss),
-        test_acc: m.testAcc,
-        seconds: m.seconds,
-        samples_per_sec: m.samplesPerSec,
-        lr: m.lr,
-      });
-      this.s.syncFromEpochs.run({ id, now: this.stamp() });
-    });
-  }
-
-  /** Records a checkpoint; the run's checkpoint_path becomes this one (the one to resume from). */
-  addCheckpoint(id: string, epoch: number, path: string): void {
-    this.assertFileIntact();
-    this.transaction(() => {
-      this.statusOf(id);
-      const now = this.stamp();
-      this.s.upsertArtifact.run(id, 'checkpoint', epoch, path, now);
-      this.s.setCheckpoint.run(path, now, id);
-    });
-  }
-
-  /** Records another file owned by the run (a report, an export), so delete() returns it too. */
-  addArtifact(id: string, kind: string, path: string, epoch: number | null = null): void {
-    this.assertFileIntact();
-    this.statusOf(id);
-    this.s.upsertArtifact.run(id, kind, epoch, path, this.stamp());
-  }
-
-  /** The final evaluation: per-class counts, confusion matrix, test loss and accuracy = correct / total. */
-  setResult(id: string, r: EvalResult): void {
-    this.assertFileIntact();
-    this.transaction(() => {
-      this.statusOf(id);
-      this.s.deleteClassResults.run(id);
-      r.perClass.forEach((c, k) => this.s.insertClassResult.run(id, k, c.correct, c.total));
-      this.s.upsertConfusion.run(id, JSON.stringify(r.confusion));
-      this.s.setResult.run(finiteOrNull(r.testLoss), r.total > 0 ? r.correct / r.total : null, id);
-    });
+    return this.lifecycle.heartbeat(id);
   }
 
   /** queued|running → completed|failed|cancelled|interrupted. */
   finish(id: string, status: FinalStatus, error?: string): void {
-    this.assertFileIntact();
-    if (!isFinished(status)) {
-      throw new StoreError(`finish: status must be one of ${FINAL_STATUSES.join(', ')}, got "${String(status)}"`, 'invalid-query');
-    }
-    this.transaction(() => {
-      const current = this.statusOf(id);
-      if (!canMove(current, status)) this.refuse(id, current, `mark it ${status}`);
-      this.s.finish.run(status, this.stamp(), error ?? null, id);
-    });
+    this.lifecycle.finish(id, status, error);
   }
 
   /**
@@ -517,11 +123,7 @@ export class RunStore {
    * Returns the ids that changed; ids no longer running are left alone.
    */
   markInterrupted(staleIds: readonly string[], reason = 'the worker stopped without reporting (crash or app exit); resume it from its last checkpoint'): string[] {
-    this.assertFileIntact();
-    return this.transaction(() => {
-      const now = this.stamp();
-      return staleIds.filter((id) => this.s.interrupt.run({ id, now, error: reason }).changes === 1);
-    });
+    return this.lifecycle.markInterrupted(staleIds, reason);
   }
 
   /**
@@ -529,16 +131,7 @@ export class RunStore {
    * interrupted. Returns the ids that changed.
    */
   settleStale(ids: readonly string[], reason = STALE_REASON): string[] {
-    this.assertFileIntact();
-    return this.transaction(() => {
-      const now = this.stamp();
-      return ids.filter((id) => this.s.settleStale.run({ id, now, error: reason, ...this.live() }).changes === 1);
-    });
-  }
-
-  /** Before a write that acts on what readers see (requeue, delete): a dead owner's run is interrupted. */
-  private settle(id: string): void {
-    this.s.settleStale.run({ id, now: this.stamp(), error: STALE_REASON, ...this.live() });
+    return this.lifecycle.settleStale(ids, reason);
   }
 
   /**
@@ -547,20 +140,7 @@ export class RunStore {
    * since the resumed run will evaluate again.
    */
   requeue(id: string, options: { keepEpochs?: number } = {}): void {
-    this.assertFileIntact();
-    this.transaction(() => {
-      this.settle(id);
-      const status = this.statusOf(id);
-      if (!isResumable(status)) this.refuse(id, status, 'requeue it');
-      if (options.keepEpochs !== undefined) {
-        this.s.deleteEpochsAfter.run(id, options.keepEpochs);
-        this.steps.deleteAfter(id, options.keepEpochs);
-      }
-      this.s.deleteClassResults.run(id);
-      this.s.deleteConfusion.run(id);
-      this.s.requeue.run(this.s.nextQueueSeq.get(), id);
-      this.s.syncFromEpochs.run({ id, now: this.stamp() });
-    });
+    this.lifecycle.requeue(id, options);
   }
 
   /**
@@ -569,95 +149,64 @@ export class RunStore {
    * running run must be cancelled first, or its worker would go on writing files.
    */
   delete(id: string): DeletedRun {
-    this.assertFileIntact();
-    return this.transaction(() => {
-      this.settle(id);
-      const row = this.s.summary.get(id, this.live());
-      if (!row) throw new NotFoundError('run', id);
-      if (row.status === 'running') this.refuse(id, row.status, 'delete it (cancel it first)');
-      const paths = [...new Set([...this.s.artifactPaths.all(id), ...(row.checkpoint_path ? [row.checkpoint_path] : [])])];
-      const now = this.stamp();
-      for (const c of this.s.comparisonsWithRun.all(id)) {
-        const runIds = (JSON.parse(c.run_ids_json) as string[]).filter((r) => r !== id);
-        this.s.setComparisonRuns.run(JSON.stringify(runIds), now, c.id);
-      }
-      this.s.deleteRun.run(id);
-      return { id, paths };
-    });
+    return this.lifecycle.delete(id);
   }
+
+  // ── what a run produces (run-results.ts) ────────────────────────────────────────────────────
+
+  /** Stores (or replaces) one epoch's metrics; the run's epochs_done and test accuracy follow the latest epoch. */
+  addEpoch(id: string, m: EpochMetrics): void {
+    this.results.addEpoch(id, m);
+  }
+
+  /** Records a checkpoint; the run's checkpoint_path becomes this one (the one to resume from). */
+  addCheckpoint(id: string, epoch: number, path: string): void {
+    this.results.addCheckpoint(id, epoch, path);
+  }
+
+  /** Records another file owned by the run (a report, an export), so delete() returns it too. */
+  addArtifact(id: string, kind: string, path: string, epoch: number | null = null): void {
+    this.results.addArtifact(id, kind, path, epoch);
+  }
+
+  /** The final evaluation: per-class counts, confusion matrix, test loss and accuracy = correct / total. */
+  setResult(id: string, r: EvalResult): void {
+    this.results.setResult(id, r);
+  }
+
+  // ── the user's fields (run-edits.ts) ────────────────────────────────────────────────────────
 
   /** Several edits of the user's fields at once (a form's save); absent fields stay as they are. */
   update(id: string, fields: { name?: string; notes?: string; tags?: readonly string[] }): void {
-    this.assertFileIntact();
-    this.transaction(() => {
-      this.statusOf(id);
-      if (fields.name !== undefined) this.rename(id, fields.name);
-      if (fields.notes !== undefined) this.setNotes(id, fields.notes);
-      if (fields.tags !== undefined) this.setTags(id, fields.tags);
-    });
+    this.edits.update(id, fields);
   }
 
   rename(id: string, name: string): void {
-    this.assertFileIntact();
-    const trimmed = name.trim();
-    if (!trimmed) throw new StoreError('a run name cannot be empty', 'invalid-query');
-    if (this.s.rename.run(trimmed, id).changes === 0) throw new NotFoundError('run', id);
+    this.edits.rename(id, name);
   }
 
   setNotes(id: string, notes: string): void {
-    this.assertFileIntact();
-    if (this.s.setNotes.run(notes, id).changes === 0) throw new NotFoundError('run', id);
+    this.edits.setNotes(id, notes);
   }
 
   setTags(id: string, tags: readonly string[]): string[] {
-    this.assertFileIntact();
-    const clean = normaliseTags(tags);
-    if (this.s.setTags.run(JSON.stringify(clean), id).changes === 0) throw new NotFoundError('run', id);
-    return clean;
+    return this.edits.setTags(id, tags);
   }
 
   /** Higher runs first among queued runs. */
   setPriority(id: string, priority: number): void {
-    this.assertFileIntact();
-    if (!Number.isInteger(priority)) throw new StoreError(`priority must be a whole number, got ${priority}`, 'invalid-query');
-    if (this.s.setPriority.run(priority, id).changes === 0) throw new NotFoundError('run', id);
+    this.edits.setPriority(id, priority);
   }
 
-  // ── reads ───────────────────────────────────────────────────────────────────────────────────
+  // ── reads (run-reads.ts) ────────────────────────────────────────────────────────────────────
 
   get(id: string): RunDetail {
-    const row = this.s.detail.get(id, this.live()) as (RunRow & { versions_json: string | null; machine_json: string | null }) | undefined;
-    if (!row) throw new NotFoundError('run', id);
-    const confusion = this.s.confusion.get(id);
-    const cost = this.s.cost.get(id);
-    return {
-      ...toSummary(row),
-      versions: row.versions_json ? (JSON.parse(row.versions_json) as Record<string, string>) : null,
-      machine: row.machine_json ? (JSON.parse(row.machine_json) as RunEnvironment['machine']) : null,
-      epochs: this.s.epochs.all(id).map(
-        (e): EpochRecord => ({
-          epoch: e.epoch,
-          trainLoss: e.train_loss,
-          trainAcc: e.train_acc,
-          testLoss: e.test_loss,
-          testAcc: e.test_acc,
-          seconds: e.seconds,
-          samplesPerSec: e.samples_per_sec,
-          lr: e.lr,
-        }),
-      ),
-      perClass: this.s.classResults.all(id).map(
-        (c): ClassResult => ({ ...c, acc: c.total > 0 ? c.correct / c.total : null }),
-      ),
-      confusion: confusion ? (JSON.parse(confusion) as number[][]) : null,
-      cost: cost ? (JSON.parse(cost) as CostBreakdown) : null,
-      artifacts: this.s.artifacts.all(id).map((a): Artifact => ({ kind: a.kind, epoch: a.epoch, path: a.path, createdAt: a.created_at })),
-    };
+    return this.reads.get(id);
   }
 
   /** The status, or undefined for an unknown id (a cheap existence check). */
   getStatus(id: string): RunStatus | undefined {
-    return this.s.status.get(id, this.live());
+    return this.ctx.derivedStatus(id);
   }
 
   /**
@@ -665,214 +214,68 @@ export class RunStore {
    * supervisor), whose own heartbeat may lag while the database is locked.
    */
   storedStatus(id: string): RunStatus | undefined {
-    return this.s.storedStatus.get(id);
+    return this.ctx.storedStatus(id);
   }
 
   has(id: string): boolean {
-    return this.s.runExists.get(id) !== undefined;
+    return this.reads.has(id);
   }
 
   list(query: ListQuery = {}): ListResult {
-    const compiled = this.compileWhere(query);
-    if (!compiled) return { total: 0, rows: [] };
-    const { whereSql, params, named } = compiled;
-
-    const field = lookupField(SORT_COLUMNS, query.sort ?? 'createdAt', 'sort');
-    const dir = query.dir ?? 'desc';
-    if (dir !== 'asc' && dir !== 'desc') throw new StoreError(`sort direction must be asc or desc, got "${String(dir)}"`, 'invalid-query');
-    const { limit, offset } = checkPage(query);
-
-    const { sql: col, nullable } = SORT_COLUMNS[field];
-    const d = dir.toUpperCase();
-    // DESC already puts NULLs last (SQLite orders them lowest) and can walk the index; only ASC
-    // needs telling. rowid breaks ties so pages neither repeat nor skip rows.
-    const order = `${col} ${d}${nullable && dir === 'asc' ? ' NULLS LAST' : ''}, rowid ${d}`;
-    const total = this.cached(`SELECT count(*) FROM runs ${whereSql}`).pluck().get(...params, named) as number;
-    const rows = this.cached(`SELECT ${SUMMARY_COLUMNS} FROM runs ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(
-      ...params,
-      limit,
-      offset,
-      named,
-    ) as RunRow[];
-    return { total, rows: rows.map(toSummary) };
-  }
-
-  /**
-   * The WHERE clause of a listing (status, ids, sweep, search, filters), shared by the run list and
-   * the grouped list (store/groups.ts); null when nothing can match (an empty id or status list).
-   */
-  compileWhere(query: Pick<ListQuery, 'status' | 'ids' | 'sweepId' | 'search' | 'filters'>): { whereSql: string; params: unknown[]; named: { stale_before: string } } | null {
-    const where: string[] = [];
-    const params: unknown[] = [];
-
-    if (query.status !== undefined) {
-      const statuses = Array.isArray(query.status) ? query.status : [query.status];
-      for (const s of statuses) {
-        if (!isRunStatus(s)) throw new StoreError(`unknown status "${s}" (allowed: ${RUN_STATUSES.join(', ')})`, 'invalid-query');
-      }
-      if (statuses.length === 0) return null;
-      // The stored status narrows through its index (an interrupted run may still be stored as
-      // running); the derived one decides.
-      const stored = statuses.includes('interrupted') && !statuses.includes('running') ? [...statuses, 'running'] : statuses;
-      where.push(`status IN (${stored.map(() => '?').join(', ')}) AND ${DERIVED_STATUS_SQL} IN (${statuses.map(() => '?').join(', ')})`);
-      params.push(...stored, ...statuses);
-    }
-    if (query.ids !== undefined) {
-      if (query.ids.length === 0) return null;
-      // One JSON parameter whatever the count: no SQLite variable limit, one cached statement.
-      where.push('id IN (SELECT value FROM json_each(?))');
-      params.push(JSON.stringify(query.ids));
-    }
-    if (query.sweepId !== undefined) {
-      where.push('sweep_id = ?');
-      params.push(query.sweepId);
-    }
-    const search = query.search?.trim();
-    if (search) {
-      const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      where.push(`(name LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')`);
-      params.push(like, like, `${like.slice(1)}`);
-    }
-    for (const [key, value] of Object.entries(query.filters ?? {})) {
-      if (value === undefined) continue;
-      const column = FILTER_COLUMNS[lookupField(FILTER_COLUMNS, key, 'filter')];
-      this.addFilter(where, params, key, column, value);
-    }
-    // The heartbeat rule's threshold, a named parameter of DERIVED_STATUS_SQL (status filters and columns).
-    return { whereSql: where.length ? `WHERE ${where.join(' AND ')}` : '', params, named: this.live() };
-  }
-
-  private addFilter(where: string[], params: unknown[], key: string, column: string, value: FilterValue): void {
-    if (Array.isArray(value)) {
-      if (value.length === 0) {
-        where.push('0');
-        return;
-      }
-      where.push(`${column} IN (${value.map(() => '?').join(', ')})`);
-      params.push(...value);
-    } else if (typeof value === 'object' && value !== null) {
-      const { min, max } = value;
-      if (min === undefined && max === undefined) throw new StoreError(`filter ${key}: give min, max or a value`, 'invalid-query');
-      if (min !== undefined) {
-        where.push(`${column} >= ?`);
-        params.push(min);
-      }
-      if (max !== undefined) {
-        where.push(`${column} <= ?`);
-        params.push(max);
-      }
-    } else if (typeof value === 'string' || typeof value === 'number') {
-      where.push(`${column} = ?`);
-      params.push(value);
-    } else {
-      throw new StoreError(`filter ${key}: unsupported value ${JSON.stringify(value)}`, 'invalid-query');
-    }
-  }
-
-  /** List statements differ only by which filters are present: a handful of shapes, each prepared once. */
-  cached(sql: string): BetterSqlite3.Statement {
-    let st = this.listCache.get(sql);
-    if (!st) {
-      if (this.listCache.size > 200) this.listCache.clear();
-      st = this.db.prepare(sql);
-      this.listCache.set(sql, st);
-    }
-    return st;
+    return this.reads.list(query);
   }
 
   /** The runs matching the query grouped by config without the seed (store/groups.ts). */
   listGroups(query: GroupQuery = {}): GroupListResult {
-    this.groupQueries ??= new GroupQueries(this);
-    return this.groupQueries.list(query);
+    return this.reads.listGroups(query);
   }
 
   /** Queued runs in the order they will start. */
   listQueued(): RunSummary[] {
-    return this.s.listQueued.all(this.live()).map(toSummary);
+    return this.reads.listQueued();
   }
 
   /** Runs stored as running (whether or not their owner is alive). */
   listRunning(): RunSummary[] {
-    return this.s.listRunning.all(this.live()).map(toSummary);
+    return this.reads.listRunning();
   }
 
   /** Runs stored as running whose heartbeat is older than the grace period: their owner died. */
   listStale(): string[] {
-    return this.s.listStale.all(this.live());
+    return this.reads.listStale();
   }
 
-  // ── sweeps ──────────────────────────────────────────────────────────────────────────────────
+  // ── sweeps (sweeps.ts) ──────────────────────────────────────────────────────────────────────
 
   /** Records a sweep (its runs are created with `createRun({ sweepId })`). Returns its id. */
   createSweep(input: { name?: string; grid: SweepGrid; base?: RunConfig }): string {
-    this.assertFileIntact();
-    const at = this.now();
-    const id = newId('s', at);
-    const name = input.name?.trim() || `sweep ${at.toISOString().slice(0, 16).replace('T', ' ')}`;
-    this.s.insertSweep.run(id, name, JSON.stringify(input.grid), input.base ? JSON.stringify(input.base) : null, at.toISOString());
-    return id;
+    return this.sweeps.create(input);
   }
 
   getSweep(id: string): SweepDetail {
-    const row = this.s.sweep.get(id);
-    if (!row) throw new NotFoundError('sweep', id);
-    const runs = this.s.sweepRuns.all(id, this.live());
-    const counts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
-    for (const r of runs) counts[r.status]++;
-    return { ...toSweep(row), runIds: runs.map((r) => r.id), counts };
+    return this.sweeps.get(id);
   }
 
   listSweeps(): Sweep[] {
-    return this.s.sweeps.all().map(toSweep);
+    return this.sweeps.list();
   }
 
-  // ── comparisons ─────────────────────────────────────────────────────────────────────────────
+  // ── comparisons (comparisons.ts) ────────────────────────────────────────────────────────────
 
   /** Creates (no id) or updates (id) a saved comparison. Names are unique. */
   saveComparison(input: SaveComparison): Comparison {
-    this.assertFileIntact();
-    const name = input.name.trim();
-    if (!name) throw new StoreError('a comparison needs a name', 'invalid-query');
-    return this.transaction(() => {
-      const runIds = [...new Set(input.runIds)];
-      for (const r of runIds) if (!this.has(r)) throw new NotFoundError('run', r);
-      const baseline = input.baselineRunId ?? null;
-      if (baseline !== null && !runIds.includes(baseline)) {
-        throw new StoreError(`baseline run ${baseline} is not one of the compared runs`, 'invalid-query');
-      }
-      const holder = this.s.comparisonByName.get(name);
-      if (holder !== undefined && holder !== input.id) {
-        throw new StoreError(`a comparison named "${name}" already exists`, 'conflict');
-      }
-      const row = {
-        id: input.id ?? newId('c', this.now()),
-        name,
-        run_ids_json: JSON.stringify(runIds),
-        baseline_run_id: baseline,
-        settings_json: JSON.stringify(input.settings ?? {}),
-        now: this.stamp(),
-      };
-      if (input.id !== undefined) {
-        if (this.s.updateComparison.run(row).changes === 0) throw new NotFoundError('comparison', input.id);
-      } else {
-        this.s.insertComparison.run(row);
-      }
-      return toComparison(this.s.comparison.get(row.id)!);
-    });
+    return this.comparisons.save(input);
   }
 
   getComparison(id: string): Comparison {
-    const row = this.s.comparison.get(id);
-    if (!row) throw new NotFoundError('comparison', id);
-    return toComparison(row);
+    return this.comparisons.get(id);
   }
 
   listComparisons(): Comparison[] {
-    return this.s.comparisons.all().map(toComparison);
+    return this.comparisons.list();
   }
 
   deleteComparison(id: string): void {
-    this.assertFileIntact();
-    if (this.s.deleteComparison.run(id).changes === 0) throw new NotFoundError('comparison', id);
+    this.comparisons.delete(id);
   }
 }
