@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { paretoFront } from '../../src-shared/pareto.js';
-import { PALETTE } from '../../src-renderer/src/lib/charts.js';
+import { PALETTE } from '../../src-renderer/src/lib/palette.js';
 import { effectGroups } from '../../src-renderer/src/lib/compare.js';
 import {
   colourCategories,

@@ -1,16 +1,21 @@
 /**
  * The compare view's charts as pure option builders: runs in, an ECharts option out. No Svelte,
- * no DOM: the colours come in as an argument (chartColors() reads the colour scheme), so the
- * options are unit-tested from test/unit/compare-charts.test.ts.
+ * no DOM, no echarts: the colours come in as an argument (chartColors() reads the colour scheme),
+ * so the options are unit-tested from test/unit/compare-charts.test.ts.
+ *
+ * The return types are inferred (string fields that ECharts reads as a kind are `as const`), not
+ * ECharts' ChartOption: its declarations do not resolve under the tests' NodeNext resolution. The
+ * components hand each option to Chart's `option: ChartOption` prop, so svelte-check still proves
+ * every option is one ECharts accepts.
  */
 
-import { paretoSteps, type ParetoResult } from '../../../src-shared/pareto';
-import { PALETTE, type chartColors, type ChartOption } from './charts';
-import { className } from './classes';
-import { distinctValues, type CompareRun, type EffectGroup } from './compare';
-import { compact, int, pct } from './format';
+import { paretoSteps, type ParetoResult } from '../../../src-shared/pareto.js';
+import { className } from './classes.js';
+import { distinctValues, type CompareRun, type EffectGroup } from './compare.js';
+import { compact, int, pct } from './format.js';
+import { PALETTE, type ChartColors } from './palette.js';
 
-export type ChartColors = ReturnType<typeof chartColors>;
+export type { ChartColors };
 
 /** What the scatters need of a run: the compare helpers' fields and the status (a colour choice). */
 export interface ScatterRun extends CompareRun {
@@ -66,7 +71,7 @@ export interface ScatterInput {
 }
 
 /** Test accuracy against parameters or MACs per image, the Pareto front outlined and drawn as a step line. */
-export function costScatterOption({ kind, runs, front, colourBy, logAxis, colors: c }: ScatterInput): ChartOption {
+export function costScatterOption({ kind, runs, front, colourBy, logAxis, colors: c }: ScatterInput) {
   const withAcc = runs.filter((r) => r.testAcc != null);
   const categories = colourCategories(runs, colourBy);
   // Dominated points: one series per colour, dimmed as a whole (no per-point styles, so
@@ -74,8 +79,8 @@ export function costScatterOption({ kind, runs, front, colourBy, logAxis, colors
   const big = withAcc.length > LARGE_SCATTER;
   const catIndex = new Map(categories.map((cat, i) => [String(cat), i]));
   const point = (r: ScatterRun) => ({ value: [costOf(kind, r), percent3(r.testAcc)], id: r.id, name: r.name });
-  const series: NonNullable<ChartOption['series']> = categories.map((cat, i) => ({
-    type: 'scatter',
+  const dominated = categories.map((cat, i) => ({
+    type: 'scatter' as const,
     name: `${colourBy} = ${cat}`,
     data: withAcc.filter((r) => !front.frontIds.has(r.id) && String(colourOf(r, colourBy)) === String(cat)).map(point),
     symbolSize: big ? 5 : 8,
@@ -84,8 +89,8 @@ export function costScatterOption({ kind, runs, front, colourBy, logAxis, colors
     large: big,
     animation: !big,
   }));
-  series.push({
-    type: 'scatter',
+  const onFront = {
+    type: 'scatter' as const,
     name: 'on the front',
     data: front.front.map((p) => ({
       ...point(p.run),
@@ -95,26 +100,27 @@ export function costScatterOption({ kind, runs, front, colourBy, logAxis, colors
     itemStyle: { color: c.text },
     z: 3,
     animation: !big,
-  });
+  };
   const maxCost = Math.max(...withAcc.map((r) => costOf(kind, r)), 1);
-  series.push({
-    type: 'line',
+  const frontLine = {
+    type: 'line' as const,
     name: 'Pareto front',
     data: paretoSteps(front.front, maxCost).map(([x, y]) => [x, +(y * 100).toFixed(3)]),
     showSymbol: false,
-    lineStyle: { color: c.text, width: 1.5, type: 'solid' },
+    lineStyle: { color: c.text, width: 1.5, type: 'solid' as const },
     itemStyle: { color: c.text },
     silent: true,
     z: 1,
     tooltip: { show: false },
-  });
+  };
+  const series = [...dominated, onFront, frontLine];
   const byId = new Map(runs.map((r) => [r.id, r]));
   return {
     grid: { left: 56, right: 20, top: 44, bottom: 48 },
-    legend: { type: 'scroll', top: 0, left: 0, right: 0, textStyle: { color: c.muted } },
+    legend: { type: 'scroll' as const, top: 0, left: 0, right: 0, textStyle: { color: c.muted } },
     tooltip: {
-      trigger: 'item',
-      formatter: (p) => {
+      trigger: 'item' as const,
+      formatter: (p: unknown): string => {
         const id = pointId(p);
         const r = id ? byId.get(id) : undefined;
         if (!r) return '';
@@ -130,15 +136,15 @@ export function costScatterOption({ kind, runs, front, colourBy, logAxis, colors
       },
     },
     xAxis: {
-      type: logAxis ? 'log' : 'value',
+      type: logAxis ? ('log' as const) : ('value' as const),
       name: kind === 'params' ? 'parameters' : 'MACs per image',
-      nameLocation: 'middle',
+      nameLocation: 'middle' as const,
       nameGap: 28,
       scale: true,
       axisLabel: { color: c.muted, formatter: (v: number) => compact(v) },
       splitLine: { lineStyle: { color: c.grid } },
     },
-    yAxis: { type: 'value', name: 'test accuracy (%)', scale: true, axisLabel: { color: c.muted }, splitLine: { lineStyle: { color: c.grid } }, nameTextStyle: { color: c.muted } },
+    yAxis: { type: 'value' as const, name: 'test accuracy (%)', scale: true, axisLabel: { color: c.muted }, splitLine: { lineStyle: { color: c.grid } }, nameTextStyle: { color: c.muted } },
     series,
   };
 }
@@ -160,16 +166,16 @@ export interface PerClassRun {
 export const MAX_PER_CLASS_BARS = 8;
 
 /** Per-class test accuracy, one bar per run and class (the first MAX_PER_CLASS_BARS runs). */
-export function perClassOption(runs: readonly PerClassRun[], dataset: string | undefined, c: ChartColors): ChartOption {
+export function perClassOption(runs: readonly PerClassRun[], dataset: string | undefined, c: ChartColors) {
   const classCount = Math.max(0, ...runs.map((d) => d.perClass.length));
   return {
     grid: { left: 48, right: 16, top: 36, bottom: 64 },
-    legend: { type: 'scroll', top: 0, textStyle: { color: c.muted } },
-    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v) => (typeof v === 'number' ? `${v.toFixed(2)} %` : String(v)) },
-    xAxis: { type: 'category', data: Array.from({ length: classCount }, (_, k) => `${k} ${className(dataset, k)}`), axisLabel: { color: c.text, rotate: 30, interval: 0 } },
-    yAxis: { type: 'value', scale: true, axisLabel: { color: c.muted, formatter: '{value} %' }, splitLine: { lineStyle: { color: c.grid } } },
+    legend: { type: 'scroll' as const, top: 0, textStyle: { color: c.muted } },
+    tooltip: { trigger: 'axis' as const, axisPointer: { type: 'shadow' as const }, valueFormatter: (v: unknown): string => (typeof v === 'number' ? `${v.toFixed(2)} %` : String(v)) },
+    xAxis: { type: 'category' as const, data: Array.from({ length: classCount }, (_, k) => `${k} ${className(dataset, k)}`), axisLabel: { color: c.text, rotate: 30, interval: 0 } },
+    yAxis: { type: 'value' as const, scale: true, axisLabel: { color: c.muted, formatter: '{value} %' }, splitLine: { lineStyle: { color: c.grid } } },
     series: runs.slice(0, MAX_PER_CLASS_BARS).map((d, i) => ({
-      type: 'bar',
+      type: 'bar' as const,
       name: d.name || d.id,
       data: d.perClass.map((p) => (p.acc == null ? null : +(p.acc * 100).toFixed(2))),
       itemStyle: { color: PALETTE[i % PALETTE.length] },
@@ -183,23 +189,23 @@ const percentOrNull = (acc: number | null): number | null => (acc == null ? null
  * Accuracy against one field's values: every run as a point, the mean per value as a line between
  * dotted min and max, and the mean MACs per image on a second (log) axis.
  */
-export function effectOption(runs: readonly CompareRun[], field: string, effects: readonly EffectGroup[], c: ChartColors): ChartOption {
+export function effectOption(runs: readonly CompareRun[], field: string, effects: readonly EffectGroup[], c: ChartColors) {
   const points: [string, number][] = runs.filter((r) => r.testAcc != null).map((r) => [String(r.config[field]), percent3(r.testAcc)]);
   return {
     grid: { left: 56, right: 64, top: 40, bottom: 40 },
     legend: { top: 0, textStyle: { color: c.muted } },
-    tooltip: { trigger: 'axis' },
-    xAxis: { type: 'category', data: effects.map((g) => String(g.value)), name: field, nameLocation: 'middle', nameGap: 26, axisLabel: { color: c.text } },
+    tooltip: { trigger: 'axis' as const },
+    xAxis: { type: 'category' as const, data: effects.map((g) => String(g.value)), name: field, nameLocation: 'middle' as const, nameGap: 26, axisLabel: { color: c.text } },
     yAxis: [
-      { type: 'value', name: 'accuracy (%)', scale: true, axisLabel: { color: c.muted }, splitLine: { lineStyle: { color: c.grid } }, nameTextStyle: { color: c.muted } },
-      { type: 'log', name: 'MACs / image', axisLabel: { color: c.muted, formatter: (v: number) => compact(v) }, splitLine: { show: false }, nameTextStyle: { color: c.muted } },
+      { type: 'value' as const, name: 'accuracy (%)', scale: true, axisLabel: { color: c.muted }, splitLine: { lineStyle: { color: c.grid } }, nameTextStyle: { color: c.muted } },
+      { type: 'log' as const, name: 'MACs / image', axisLabel: { color: c.muted, formatter: (v: number) => compact(v) }, splitLine: { show: false }, nameTextStyle: { color: c.muted } },
     ],
     series: [
-      { type: 'scatter', name: 'runs', data: points, symbolSize: 6, itemStyle: { color: PALETTE[0], opacity: 0.4 } },
-      { type: 'line', name: 'max', data: effects.map((g) => percentOrNull(g.maxAcc)), lineStyle: { type: 'dotted', width: 1 }, itemStyle: { color: PALETTE[0] }, showSymbol: false },
-      { type: 'line', name: 'mean accuracy', data: effects.map((g) => percentOrNull(g.meanAcc)), lineStyle: { width: 2.5 }, symbolSize: 8, itemStyle: { color: PALETTE[0] } },
-      { type: 'line', name: 'min', data: effects.map((g) => percentOrNull(g.minAcc)), lineStyle: { type: 'dotted', width: 1 }, itemStyle: { color: PALETTE[0] }, showSymbol: false },
-      { type: 'line', name: 'MACs / image', yAxisIndex: 1, data: effects.map((g) => g.meanMacs), lineStyle: { type: 'dashed' }, itemStyle: { color: PALETTE[1] } },
+      { type: 'scatter' as const, name: 'runs', data: points, symbolSize: 6, itemStyle: { color: PALETTE[0], opacity: 0.4 } },
+      { type: 'line' as const, name: 'max', data: effects.map((g) => percentOrNull(g.maxAcc)), lineStyle: { type: 'dotted' as const, width: 1 }, itemStyle: { color: PALETTE[0] }, showSymbol: false },
+      { type: 'line' as const, name: 'mean accuracy', data: effects.map((g) => percentOrNull(g.meanAcc)), lineStyle: { width: 2.5 }, symbolSize: 8, itemStyle: { color: PALETTE[0] } },
+      { type: 'line' as const, name: 'min', data: effects.map((g) => percentOrNull(g.minAcc)), lineStyle: { type: 'dotted' as const, width: 1 }, itemStyle: { color: PALETTE[0] }, showSymbol: false },
+      { type: 'line' as const, name: 'MACs / image', yAxisIndex: 1, data: effects.map((g) => g.meanMacs), lineStyle: { type: 'dashed' as const }, itemStyle: { color: PALETTE[1] } },
     ],
   };
 }

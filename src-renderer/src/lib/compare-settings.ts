@@ -4,9 +4,9 @@
  * the baseline). Pure: unit-tested from test/unit/compare-settings.test.ts.
  */
 
-import { FIELDS } from '../../../src-shared/fields';
-import { differingFields, type CompareRun } from './compare';
-import { FIELD_KEYS, fieldSpec } from './fields';
+import { FIELDS } from '../../../src-shared/fields.js';
+import { differingFields, type CompareRun } from './compare.js';
+import { FIELD_KEYS, fieldSpec } from './fields.js';
 
 export interface CompareSettings {
   colourBy: string;

@@ -5,8 +5,8 @@
  * test/unit/launch-form.test.ts; the runes live in launch-state.svelte.ts.
  */
 
-import { coerce, FIELDS, parseGridValues, type FieldKey, type FieldSpec } from './fields';
-import type { RunConfig } from './types';
+import { coerce, FIELDS, parseGridValues, type FieldKey, type FieldSpec } from './fields.js';
+import type { RunConfig } from './types.js';
 
 /** What the user typed, per field: the form and the sweep grid both hold text. */
 export type FormValues = Record<FieldKey, string>;
