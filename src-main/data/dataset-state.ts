@@ -1,8 +1,8 @@
 /** A data set's state as the dashboard shows it: types only, for the contract (download-job.ts fills it). */
-import type { DATASETS } from '../vit/config.js';
+import type { DatasetName } from './registry.js';
 
 export interface DatasetState {
-  name: (typeof DATASETS)[number];
+  name: DatasetName;
   title: string;
   state: 'found' | 'missing' | 'downloading' | 'failed';
   /** Where it is read from (found), or where it is being downloaded to. */

@@ -1,14 +1,15 @@
 import type { DatasetState } from './dataset-state.js';
-import { appDatasetDir, DATASET_REGISTRY, DEFAULT_DATASET, downloadDataset, getDatasetSpec, locateDataset, type DatasetName, type DownloadOptions, type LocateOptions } from './datasets.js';
+import { downloadDataset, type DownloadOptions } from './download.js';
+import { appDatasetDir, locateDataset, type LocateOptions } from './locate.js';
+import { DATASET_REGISTRY, DEFAULT_DATASET, getDatasetSpec, type DatasetName } from './registry.js';
 
 export type { DatasetState };
 
 /**
  * A data set's state for the dashboard (found where, or being downloaded with how far it got),
  * and at most one background download per data set in this process. The dashboard polls the
- * state; the download itself is datasets.ts's (verified files only, nothing half-written).
+ * state; the download itself is download.ts's (verified files only, nothing half-written).
  */
-
 
 interface Job {
   dir: string;

@@ -1,7 +1,10 @@
 import * as fs from 'node:fs';
 
-import { DatasetError, getDatasetSpec, type LocatedDataset } from './datasets.js';
+import { DatasetError } from './errors.js';
 import { readIdx, readIdxHeader } from './idx.js';
+import { checkLabels } from './labels.js';
+import type { LocatedDataset } from './locate.js';
+import { getDatasetSpec } from './registry.js';
 
 /**
  * A located data set's real shape, read from its files: what validation compares a config with
@@ -35,12 +38,7 @@ function splitShape(imagesPath: string, labelsPath: string, classes: number): { 
     throw new DatasetError(`${imagesPath}: expected square one-channel images of shape N×side×side, found ${dims.join('×')}`);
   }
   const labels = readIdx(labelsPath);
-  if (labels.dims.length !== 1) throw new DatasetError(`${labelsPath}: expected a 1-dimensional label file, found shape ${labels.dims.join('×')}`);
-  if (labels.dims[0] !== dims[0]) {
-    throw new DatasetError(`image and label counts differ: ${imagesPath} has ${dims[0]} images, ${labelsPath} has ${labels.dims[0]} labels`);
-  }
-  const bad = labels.data.findIndex((l) => l >= classes);
-  if (bad >= 0) throw new DatasetError(`${labelsPath}: label ${labels.data[bad]} at index ${bad} is not a class (expected 0–${classes - 1})`);
+  checkLabels(labels, labelsPath, imagesPath, dims[0], classes);
   return { count: dims[0], side: dims[1], channels: 1 };
 }
 

@@ -20,3 +20,11 @@ export async function exportAndDeliver(input: RequestInput<'reports/export'>): P
     toasts.show(`Export failed: ${errorMessage(e)}`, 'error');
   }
 }
+
+type ExportFormat = RequestInput<'reports/export'>['format'];
+// A record over the contract's format type, so a format added to the API fails to compile here
+// until the dashboard offers it too (the order is the menus' order).
+const FORMAT_MENU: Record<ExportFormat, true> = { md: true, html: true, csv: true, json: true, pdf: true };
+/** The report formats the export menus offer: the API's, in the menus' order. */
+export const EXPORT_FORMATS = Object.keys(FORMAT_MENU) as ExportFormat[];
+export type { ExportFormat };

@@ -1,5 +1,5 @@
-import type { RunConfig } from './types';
-import { FIELD_GROUPS, FIELD_KEYS as KEYS, FIELDS as REGISTRY, MODEL_KEYS as MODEL, type FieldDef, type FieldGroup, type FieldKey } from '../../../src-shared/fields';
+import type { RunConfig } from './types.js';
+import { FIELD_GROUPS, FIELD_KEYS as KEYS, FIELDS as REGISTRY, MODEL_KEYS as MODEL, type FieldDef, type FieldGroup, type FieldKey } from '../../../src-shared/fields.js';
 
 /**
  * The config fields as the form, the filters and compare show them: a view of the one registry
@@ -52,4 +52,4 @@ export function coerce(spec: FieldSpec, raw: string): string | number | null {
 }
 
 // The same rule as the CLI's sweep lists: one function serves both.
-export { parseGridValues } from '../../../src-shared/grid-values';
+export { parseGridValues } from '../../../src-shared/grid-values.js';

@@ -21,11 +21,11 @@ export type {
   VitlabBridge,
   WsClientMessage,
   WsServerMessage,
-} from '../../../src-main/api/contract';
-export type { RunConfig } from '../../../src-main/vit/config';
-export type { CostBreakdown, CostLine } from '../../../src-main/vit/cost';
-export type { EpochMetrics, EvalResult, ProgressInfo, RunEnvironment, StepPoint } from '../../../src-main/train/messages';
-export type { SweepPlan } from '../../../src-main/runs/sweep';
+} from '../../../src-main/api/contract.js';
+export type { RunConfig } from '../../../src-main/vit/config.js';
+export type { CostBreakdown, CostLine } from '../../../src-main/vit/cost.js';
+export type { EpochMetrics, EvalResult, ProgressInfo, RunEnvironment, StepPoint } from '../../../src-main/train/messages.js';
+export type { SweepPlan } from '../../../src-main/runs/sweep.js';
 export type {
   ClassResult,
   Comparison,
@@ -38,9 +38,9 @@ export type {
   RunSummary,
   SortField,
   StepCurve,
-} from '../../../src-main/store/types';
+} from '../../../src-main/store/types.js';
 
-import type { RequestResult } from '../../../src-main/api/contract';
+import type { RequestResult } from '../../../src-main/api/contract.js';
 /** A saved comparison, as `comparisons/save` returns it. */
 export type ComparisonRecord = RequestResult<'comparisons/save'>;
 /** What a chart needs of an epoch, from a stored record or a live event. */
