@@ -170,7 +170,8 @@ export async function serve(ctx: HandlerContext, opts: ServeOptions): Promise<Ru
       if (err) ws.terminate();
     });
   };
-  const unsubscribe = ctx.supervisor.on((event: ApiEvent) => {
+  // Without a supervisor (serve reading a PostgreSQL store) nothing here pushes events yet.
+  const unsubscribe = ctx.supervisor?.on((event: ApiEvent) => {
     for (const ws of clients) sendTo(ws, { event });
   });
   wss.on('connection', (ws: WebSocket) => {
@@ -209,7 +210,7 @@ export async function serve(ctx: HandlerContext, opts: ServeOptions): Promise<Ru
     port,
     token,
     close: async () => {
-      unsubscribe();
+      unsubscribe?.();
       for (const ws of clients) {
         ws.close(WS_GOING_AWAY, 'vitlab serve is stopping');
         // A client that never answers the close handshake must not hold the shutdown.
