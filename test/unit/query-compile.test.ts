@@ -269,7 +269,7 @@ describe('grouped list', () => {
     expect(g.groups(['k1', 'k2'])).toEqual({
       sql:
         `SELECT group_key, count(*) AS n, json_group_array(id ${newest}) AS run_ids, json_group_array(seed ${newest}) AS seeds,` +
-        ` json_group_array(${ACC} ${newest}) AS accs, json_group_array(${LOSS} ${newest}) AS losses, config_json AS config_json,` +
+        ` json_group_array(${ACC} ${newest}) AS accs, json_group_array(${LOSS} ${newest}) AS losses, (json_group_array(config_json ${newest}) ->> '$[0]') AS config_json,` +
         ' max(params) AS params, max(macs_per_image) AS macs_per_image, max(created_at) AS created_at' +
         ' FROM runs WHERE group_key IN (SELECT value FROM json_each(?)) GROUP BY group_key',
       params: ['["k1","k2"]'],
@@ -329,7 +329,7 @@ describe('grouped list', () => {
     expect(g.keys.params).toEqual(['completed', T, 'completed', 4, 3, 0]);
     const rows = g.groups(['a', 'b']);
     expect(rows.sql).toContain('json_agg(id ORDER BY created_at DESC, id DESC)::text AS run_ids');
-    expect(rows.sql).toContain('(array_agg(config_json))[1] AS config_json');
+    expect(rows.sql).toContain('(array_agg(config_json ORDER BY created_at DESC, id DESC))[1] AS config_json');
     expect(rows.sql).toMatch(/ WHERE status IN \(\$1\) AND .* IN \(\$3\) AND group_key = ANY\(\$4::text\[\]\) GROUP BY group_key$/);
     expect(rows.params).toEqual(['completed', T, 'completed', ['a', 'b']]);
   });
