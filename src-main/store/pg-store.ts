@@ -15,6 +15,7 @@ import { redactUrl } from './redact.js';
 import {
   countStatuses,
   defaultRunName,
+  epochRow,
   finiteOrNull,
   newId,
   normaliseTags,
@@ -32,32 +33,12 @@ import type { DeletedRun, FinalStatus, GroupQuery, ListQuery, NewRun, RunSummary
 
 // ── the schema as Kysely sees it (migrations/postgres) ─────────────────────────────────────────
 
-/** The runs table's fixed columns; the config columns (src-shared/fields.ts) are added by name. */
-export interface RunsTable {
+/**
+ * The runs table's fixed columns: a stored RunRow (rows.ts) with `status` as stored, plus the
+ * columns no reader maps; the config columns (src-shared/fields.ts) are added by name.
+ */
+export interface RunsTable extends Omit<RunRow, 'stored_status'> {
   rowid: Generated<number>;
-  id: string;
-  name: string;
-  status: RunStatus;
-  config_json: string;
-  backend: string | null;
-  versions_json: string | null;
-  machine_json: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  heartbeat_at: string | null;
-  error: string | null;
-  notes: string;
-  tags: string;
-  sweep_id: string | null;
-  params: number;
-  macs_per_image: number;
-  macs_per_batch: number;
-  test_acc: number | null;
-  test_loss: number | null;
-  epochs_done: number;
-  checkpoint_path: string | null;
-  priority: number;
   queue_seq: number;
   group_key: Generated<string | null>;
 }
@@ -328,22 +309,14 @@ export class PgStore implements Store {
   }
 
   addEpoch(id: string, m: EpochMetrics): Promise<void> {
-    if (!Number.isInteger(m.epoch) || m.epoch < 1) {
-      return Promise.reject(new StoreError(`epoch must be a whole number from 1, got ${m.epoch}`, 'invalid-query'));
+    let row: ReturnType<typeof epochRow>;
+    try {
+      row = epochRow(id, m);
+    } catch (e) {
+      return Promise.reject(e as Error);
     }
     return this.tx(async (db) => {
       await this.statusOf(db, id);
-      const row = {
-        run_id: id,
-        epoch: m.epoch,
-        train_loss: finiteOrNull(m.trainLoss),
-        train_acc: m.trainAcc,
-        test_loss: finiteOrNull(m.testLoss),
-        test_acc: m.testAcc,
-        seconds: m.seconds,
-        samples_per_sec: m.samplesPerSec,
-        lr: m.lr,
-      };
       await db
         .insertInto('epochs')
         .values(row)

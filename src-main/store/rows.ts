@@ -4,7 +4,8 @@
  * used by RunStore and PgStore alike.
  */
 import { randomBytes } from 'node:crypto';
-import type { RunEnvironment } from '../train/messages.js';
+import type { EpochMetrics, RunEnvironment } from '../train/messages.js';
+import { StoreError } from './errors.js';
 import type { RunConfig } from '../vit/config.js';
 import type { CostBreakdown } from '../vit/cost.js';
 import { withNewFields } from '../../src-shared/fields.js';
@@ -147,6 +148,24 @@ export interface DetailParts {
   confusionJson: string | undefined | null;
   costJson: string | undefined | null;
   artifacts: { kind: string; epoch: number | null; path: string; created_at: string }[];
+}
+
+/** An epoch's metrics as its stored row, checked: epochs count from 1; NaN losses are stored as NULL. */
+export function epochRow(runId: string, m: EpochMetrics) {
+  if (!Number.isInteger(m.epoch) || m.epoch < 1) {
+    throw new StoreError(`epoch must be a whole number from 1, got ${m.epoch}`, 'invalid-query');
+  }
+  return {
+    run_id: runId,
+    epoch: m.epoch,
+    train_loss: finiteOrNull(m.trainLoss),
+    train_acc: m.trainAcc,
+    test_loss: finiteOrNull(m.testLoss),
+    test_acc: m.testAcc,
+    seconds: m.seconds,
+    samples_per_sec: m.samplesPerSec,
+    lr: m.lr,
+  };
 }
 
 export function toDetail(row: RunRow & { versions_json: string | null; machine_json: string | null }, p: DetailParts): RunDetail {

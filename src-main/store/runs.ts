@@ -11,7 +11,7 @@ import { GroupQueries } from './groups.js';
 import { CONFIG_COLUMNS, compileList, type QueryContext } from './query/compile.js';
 import { StatementCache } from './statement-cache.js';
 import { StepCurves } from './steps.js';
-import { countStatuses, defaultRunName, newId, summaryColumns, finiteOrNull, normaliseTags, toComparison, toDetail, toSummary, toSweep, type ComparisonRow, type EpochRow, type RunRow, type SweepRow } from './rows.js';
+import { countStatuses, defaultRunName, epochRow, newId, summaryColumns, finiteOrNull, normaliseTags, toComparison, toDetail, toSummary, toSweep, type ComparisonRow, type EpochRow, type RunRow, type SweepRow } from './rows.js';
 
 export { newId } from './rows.js';
 
@@ -281,22 +281,10 @@ export class RunStore {
   /** Stores (or replaces) one epoch's metrics; the run's epochs_done and test accuracy follow the latest epoch. */
   addEpoch(id: string, m: EpochMetrics): void {
     this.assertFileIntact();
-    if (!Number.isInteger(m.epoch) || m.epoch < 1) {
-      throw new StoreError(`epoch must be a whole number from 1, got ${m.epoch}`, 'invalid-query');
-    }
+    const row = epochRow(id, m);
     this.transaction(() => {
       this.statusOf(id);
-      this.s.upsertEpoch.run({
-        run_id: id,
-        epoch: m.epoch,
-        train_loss: finiteOrNull(m.trainLoss),
-        train_acc: m.trainAcc,
-        test_loss: finiteOrNull(m.testLoss),
-        test_acc: m.testAcc,
-        seconds: m.seconds,
-        samples_per_sec: m.samplesPerSec,
-        lr: m.lr,
-      });
+      this.s.upsertEpoch.run(row);
       this.s.syncFromEpochs.run({ id, now: this.stamp() });
     });
   }
