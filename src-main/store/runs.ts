@@ -1,8 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { EpochMetrics, EvalResult, RunEnvironment } from '../train/messages.js';
-import { parseConfig, type RunConfig } from '../vit/config.js';
-import { computeCost } from '../vit/cost.js';
-import { COLUMN_KEYS, columnOf } from '../../src-shared/fields.js';
+import type { RunConfig } from '../vit/config.js';
 import { canMove, FINAL_STATUSES, isFinished, isResumable } from '../../src-shared/run-status.js';
 import { NotFoundError, StoreError } from './errors.js';
 import { FileIdentity } from './file-identity.js';
@@ -11,7 +9,7 @@ import { GroupQueries } from './groups.js';
 import { CONFIG_COLUMNS, compileList, type QueryContext } from './query/compile.js';
 import { StatementCache } from './statement-cache.js';
 import { StepCurves } from './steps.js';
-import { countStatuses, defaultRunName, epochRow, newId, summaryColumns, finiteOrNull, normaliseTags, toComparison, toDetail, toSummary, toSweep, type ComparisonRow, type EpochRow, type RunRow, type SweepRow } from './rows.js';
+import { countStatuses, epochRow, newRunRow, newId, summaryColumns, finiteOrNull, normaliseTags, toComparison, toDetail, toSummary, toSweep, type ComparisonRow, type EpochRow, type RunRow, type SweepRow } from './rows.js';
 
 export { newId } from './rows.js';
 
@@ -207,28 +205,11 @@ export class RunStore {
   /** Validates the config, computes its cost and queues the run. Returns its id. */
   createRun(input: NewRun): string {
     this.assertFileIntact();
-    if (input.status !== undefined && input.status !== 'queued') {
-      throw new StoreError(`a new run must be queued, not ${String(input.status)}`, 'invalid-state');
-    }
-    const config = parseConfig(input.config);
-    const cost = computeCost(config, config.batch);
     const at = this.now();
+    const { row: fields, costJson } = newRunRow(input, at);
     return this.transaction(() => {
       if (input.sweepId !== undefined && !this.s.sweep.get(input.sweepId)) throw new NotFoundError('sweep', input.sweepId);
-      const row = {
-        name: input.name?.trim() || defaultRunName(config),
-        config_json: JSON.stringify(config),
-        ...Object.fromEntries(COLUMN_KEYS.map((k) => [columnOf(k), config[k]])),
-        created_at: at.toISOString(),
-        notes: input.notes ?? '',
-        tags: JSON.stringify(normaliseTags(input.tags ?? [])),
-        sweep_id: input.sweepId ?? null,
-        params: cost.params.total,
-        macs_per_image: cost.macs.perImage,
-        macs_per_batch: cost.macs.perBatch,
-        priority: input.priority ?? 0,
-        queue_seq: this.s.nextQueueSeq.get(),
-      };
+      const row = { ...fields, queue_seq: this.s.nextQueueSeq.get() };
       let id: string;
       for (let attempt = 0; ; attempt++) {
         id = newId('r', at);
@@ -240,7 +221,7 @@ export class RunStore {
           if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY' || attempt >= 5) throw e;
         }
       }
-      this.s.insertCost.run(id, JSON.stringify(cost));
+      this.s.insertCost.run(id, costJson);
       return id;
     });
   }
