@@ -9,7 +9,7 @@
  * them the tests FAIL naming the package: CI installs it, so a skip would hide a broken setup.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,8 +69,20 @@ export async function startPostgres(): Promise<PgCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'vitlab-pg-'));
   const remove = () => rmSync(dir, { recursive: true, force: true });
   let child: ChildProcess | undefined;
+  // The server's own pid (postmaster.pid): as root the child is runuser, which does not pass every
+  // signal on, so stopping it could leave the server running on a folder already removed.
+  let serverPid: number | undefined;
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const killOnExit = () => {
-    child?.kill('SIGQUIT');
+    if (serverPid !== undefined && alive(serverPid)) process.kill(serverPid, 'SIGQUIT');
+    child?.kill('SIGKILL');
     remove();
   };
   try {
@@ -94,6 +106,7 @@ export async function startPostgres(): Promise<PgCluster> {
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
 
     const url = `postgres://vitlab@127.0.0.1:${port}/postgres`;
+    const pidFile = join(data, 'postmaster.pid');
     const deadline = Date.now() + 60_000;
     for (;;) {
       const c = new pg.Client({ connectionString: url });
@@ -107,6 +120,7 @@ export async function startPostgres(): Promise<PgCluster> {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+    serverPid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
 
     return {
       url,
@@ -123,19 +137,23 @@ export async function startPostgres(): Promise<PgCluster> {
       },
       async stop() {
         process.removeListener('exit', killOnExit);
-        if (child && child.exitCode === null) {
-          child.kill('SIGINT'); // fast shutdown: disconnects clients, no checkpoint wait for a dead cluster
-          const timer = setTimeout(() => child?.kill('SIGKILL'), 10_000);
+        // SIGINT is PostgreSQL's fast shutdown: clients are disconnected, no wait for them.
+        if (serverPid !== undefined && alive(serverPid)) process.kill(serverPid, 'SIGINT');
+        const deadline = Date.now() + 15_000;
+        while (serverPid !== undefined && alive(serverPid)) {
+          if (Date.now() > deadline) process.kill(serverPid, 'SIGKILL');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        if (child && child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGKILL');
           await exited;
-          clearTimeout(timer);
         }
         remove();
       },
     };
   } catch (e) {
     process.removeListener('exit', killOnExit);
-    child?.kill('SIGKILL');
-    remove();
+    killOnExit();
     throw e;
   }
 }
