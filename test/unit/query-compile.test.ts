@@ -3,7 +3,7 @@ import { StoreError } from '../../src-main/store/errors.js';
 import { compileGroupList } from '../../src-main/store/query/compile-groups.js';
 import { compileList, compileWhere, type QueryContext } from '../../src-main/store/query/compile.js';
 import { Binder } from '../../src-main/store/query/dialect.js';
-import type { GroupQuery, ListQuery } from '../../src-main/store/types.js';
+import type { GroupQuery, ListQuery, SortField } from '../../src-main/store/types.js';
 
 /**
  * The query compiler on its own, without SQLite: every expected statement and parameter list
@@ -194,6 +194,42 @@ describe('list: statements, sort and page', () => {
     expect(order({ sort: 'testAcc', dir: 'asc' }, postgres)).toBe('test_acc ASC, rowid ASC');
     expect(order({ sort: 'startedAt' }, postgres)).toBe('started_at DESC NULLS LAST, rowid DESC');
     expect(order({ sort: 'epochs' }, postgres)).toBe('epochs DESC, rowid DESC');
+  });
+
+  it('every sort field, ascending on SQLite (NULLS LAST marks the nullable ones)', () => {
+    const expected: Record<SortField, string> = {
+      id: 'id ASC',
+      name: 'name COLLATE NOCASE ASC',
+      status: `${derived('?')} ASC`,
+      createdAt: 'created_at ASC',
+      startedAt: 'started_at ASC NULLS LAST',
+      finishedAt: 'finished_at ASC NULLS LAST',
+      testAcc: 'test_acc ASC NULLS LAST',
+      testLoss: 'test_loss ASC NULLS LAST',
+      params: 'params ASC',
+      macsPerImage: 'macs_per_image ASC',
+      macsPerBatch: 'macs_per_batch ASC',
+      epochsDone: 'epochs_done ASC',
+      backend: 'backend ASC NULLS LAST',
+      dataset: 'dataset ASC',
+      image: 'image ASC',
+      channels: 'channels ASC',
+      classes: 'classes ASC',
+      patch: 'patch ASC',
+      dim: 'dim ASC',
+      depth: 'depth ASC',
+      heads: 'heads ASC',
+      mlp: 'mlp ASC',
+      activation: 'activation ASC',
+      dropout: 'dropout ASC',
+      epochs: 'epochs ASC',
+      batch: 'batch ASC',
+      lr: 'lr ASC',
+      recipe: 'recipe ASC',
+      seed: 'seed ASC',
+      labelSmoothing: 'label_smoothing ASC NULLS LAST',
+    };
+    for (const [sort, first] of Object.entries(expected)) expect(order({ sort: sort as SortField, dir: 'asc' })).toBe(`${first}, rowid ASC`);
   });
 
   it('name ignores case; status sorts by the derived status, its threshold bound in place', () => {
