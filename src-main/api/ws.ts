@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { ApiEvent, WsClientMessage, WsServerMessage } from './contract.js';
+import { onApiEvents } from './events.js';
 import { dispatch, type HandlerContext } from './handlers.js';
 import { matchingTokens, tokenCookie } from './http-auth.js';
 import { readBody } from './http-body.js';
@@ -171,9 +172,10 @@ export async function serve(ctx: HandlerContext, opts: ServeOptions): Promise<Ru
     });
   };
   // Without a supervisor (serve reading a PostgreSQL store) nothing here pushes events yet.
-  const unsubscribe = ctx.supervisor?.on((event: ApiEvent) => {
+  const broadcast = (event: ApiEvent) => {
     for (const ws of clients) sendTo(ws, { event });
-  });
+  };
+  const unsubscribe = ctx.supervisor ? onApiEvents(ctx.supervisor, broadcast) : () => {};
   wss.on('connection', (ws: WebSocket) => {
     clients.add(ws);
     // A frame over maxPayload, invalid UTF-8, a protocol error: ws closes the socket with the code
@@ -210,7 +212,7 @@ export async function serve(ctx: HandlerContext, opts: ServeOptions): Promise<Ru
     port,
     token,
     close: async () => {
-      unsubscribe?.();
+      unsubscribe();
       for (const ws of clients) {
         ws.close(WS_GOING_AWAY, 'vitlab serve is stopping');
         // A client that never answers the close handshake must not hold the shutdown.

@@ -1,15 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DomainError } from '../../src-shared/errors.js';
-import type { ApiEvent } from '../api/contract.js';
 import { startWorker, type WorkerHandle } from '../train/launch.js';
 import { latestResumableCheckpoint } from '../train/checkpoint.js';
 import type { FromWorker } from '../train/messages.js';
+import { storePortableRun, type PortableRun } from '../inspect/portable.js';
 import { describeStoreFailure, isBusy, StoreError } from '../store/errors.js';
 import type { RunStore } from '../store/runs.js';
 import type { FinalStatus, RunStatus } from '../store/types.js';
+import { isFinished } from '../../src-shared/run-status.js';
 import type { RunConfig } from '../vit/config.js';
 import { admitRun, type AdmissionContext } from './admission.js';
+import { storedEventOf, type RunEvent, type RunEventListener, type RunEventSource } from './events.js';
 import { sweepRunName, type SweepGrid, type SweepPlan } from './sweep.js';
 
 export interface SupervisorOptions {
@@ -35,8 +37,6 @@ export interface SupervisorOptions {
   /** Per-step curve points per epoch (default 20, `VITLAB_STEP_POINTS`; 0: none). */
   stepPoints?: number;
 }
-
-type Listener = (e: ApiEvent) => void;
 
 interface Active {
   handle: WorkerHandle;
@@ -70,10 +70,10 @@ function resumePoint(root: string, storedEpochs: number): { dir: string; epoch: 
  * worker message in one transaction, keeps a heartbeat per running run, and turns runs whose
  * process died (worker or a previous app) into `interrupted`, so nothing stays "running" forever.
  */
-export class Supervisor {
+export class Supervisor implements RunEventSource {
   private readonly active = new Map<string, Active>();
   private readonly own = new Set<string>();
-  private readonly listeners = new Set<Listener>();
+  private readonly listeners = new Set<RunEventListener>();
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly waiters = new Map<string, ((s: RunStatus) => void)[]>();
   /** Runs this process ended whose final status could not be written yet (retried every heartbeat). */
@@ -164,12 +164,13 @@ export class Supervisor {
     return { interrupted };
   }
 
-  on(listener: Listener): () => void {
+  /** Subscribes to the supervisor's domain events (runs/events.ts); returns the unsubscribe function. */
+  on(listener: RunEventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  private emit(e: ApiEvent): void {
+  private emit(e: RunEvent): void {
     for (const l of this.listeners) {
       try {
         l(e);
@@ -179,16 +180,11 @@ export class Supervisor {
     }
   }
 
-  /** Tells subscribers that run rows changed outside a run's lifecycle (a rename, new tags). */
-  notifyChanged(reason: 'created' | 'deleted' | 'updated'): void {
-    this.emit({ type: 'runs/changed', reason });
-  }
-
   /** Runs stored as running whose heartbeat has gone stale (liveness.ts): their process is gone. */
   private recoverStale(): string[] {
     const stale = this.store.listStale().filter((id) => !this.active.has(id) && !this.unsettled.has(id));
     const changed = stale.length ? this.store.settleStale(stale) : [];
-    for (const id of changed) this.emit({ type: 'run/status', runId: id, status: 'interrupted' });
+    for (const id of changed) this.emit({ type: 'run-ended', runId: id, status: 'interrupted' });
     return changed;
   }
 
@@ -240,7 +236,7 @@ export class Supervisor {
     for (const id of [...this.waiters.keys()]) {
       if (this.active.has(id)) continue;
       this.endings.set(id, problem.message);
-      this.emit({ type: 'run/status', runId: id, status: 'interrupted', error: problem.message });
+      this.emit({ type: 'run-ended', runId: id, status: 'interrupted', error: problem.message });
       this.resolveWaiters(id, 'interrupted');
     }
   }
@@ -268,8 +264,7 @@ export class Supervisor {
     const admitted = admitRun(config, this.admission);
     const id = this.request(() => this.store.createRun({ config: admitted, ...meta }));
     this.own.add(id);
-    this.emit({ type: 'runs/changed', reason: 'created' });
-    this.emit({ type: 'run/status', runId: id, status: 'queued' });
+    this.emit({ type: 'run-created', runId: id });
     this.pump();
     return id;
   }
@@ -288,7 +283,17 @@ export class Supervisor {
   /** A run's name, notes or tags changed, and every dashboard told. */
   update(id: string, patch: { name?: string; notes?: string; tags?: string[] }): void {
     this.request(() => this.store.update(id, patch));
-    this.notifyChanged('updated');
+    this.emit({ type: 'run-edited', runId: id });
+  }
+
+  /**
+   * A run read from a portable run file (inspect/portable.ts), stored finished with its
+   * checkpoint under this supervisor's checkpoint folder; returns its id.
+   */
+  importRun(run: PortableRun): string {
+    const id = this.request(() => storePortableRun(this.store, run, this.opts.checkpointRoot));
+    this.emit({ type: 'run-imported', runId: id });
+    return id;
   }
 
   /** Starts queued runs while there is room. */
@@ -318,15 +323,16 @@ export class Supervisor {
     );
     const a: Active = { handle, cancelRequested: false, lastProgressEmit: 0, writes: Promise.resolve(), ended: Promise.resolve() };
     this.active.set(id, a);
-    this.emit({ type: 'run/status', runId: id, status: 'running' });
+    this.emit({ type: 'run-started', runId: id });
     a.ended = handle.done.then(async (o) => {
       // Every message the worker sent is stored (or known to have failed) before the end is.
       await a.writes;
       // Still active while its end is written: no one here takes it for a dead process's run.
       const { status, error } = await this.settleEnd(id, a, o);
       this.active.delete(id);
-      if (status) {
-        this.emit({ type: 'run/status', runId: id, status, error });
+      // Not final: another process moved the run on meanwhile (and tells its own subscribers).
+      if (status && isFinished(status)) {
+        this.emit({ type: 'run-ended', runId: id, status, error });
         this.resolveWaiters(id, status);
       }
       this.pump();
@@ -375,18 +381,14 @@ export class Supervisor {
     }
   }
 
-  /** The store write for a worker's message, and what to emit once it is stored. */
-  private writeFor(id: string, m: Exclude<FromWorker, { type: 'progress' | 'step' }>): { what: string; write: () => void; then?: () => void } {
+  /** The store write for a worker's message (what is told once it is stored: events.ts). */
+  private writeFor(id: string, m: Exclude<FromWorker, { type: 'progress' | 'step' }>): { what: string; write: () => void } {
     const store = this.store;
     switch (m.type) {
       case 'started':
         return { what: 'the start of the run', write: () => store.markStarted(id, m.env) };
       case 'epoch':
-        return {
-          what: `epoch ${m.metrics.epoch}`,
-          write: () => store.addEpoch(id, m.metrics),
-          then: () => this.emit({ type: 'run/epoch', runId: id, metrics: m.metrics }),
-        };
+        return { what: `epoch ${m.metrics.epoch}`, write: () => store.addEpoch(id, m.metrics) };
       case 'checkpoint':
         return { what: `the checkpoint of epoch ${m.epoch}`, write: () => store.addCheckpoint(id, m.epoch, m.path) };
       case 'evaluated':
@@ -413,7 +415,7 @@ export class Supervisor {
       const gap = 1000 / (this.opts.progressPerSecond ?? 4);
       if (now - a.lastProgressEmit >= gap || m.progress.batch === m.progress.batches) {
         a.lastProgressEmit = now;
-        this.emit({ type: 'run/progress', runId: id, progress: m.progress });
+        this.emit({ type: 'progress', runId: id, progress: m.progress });
       }
       return;
     }
@@ -427,11 +429,12 @@ export class Supervisor {
         } catch {
           return;
         }
-        this.emit({ type: 'run/step', runId: id, point: m.point });
+        this.emit({ type: 'step', runId: id, point: m.point });
       });
       return;
     }
-    const { what, write, then } = this.writeFor(id, m);
+    const { what, write } = this.writeFor(id, m);
+    const told = storedEventOf(id, m);
     // Stored in the order sent, each after the previous one landed; once one fails for good the
     // run is being stopped and nothing more is written for it.
     a.writes = a.writes.then(async () => {
@@ -442,7 +445,7 @@ export class Supervisor {
         this.failRun(id, a, `could not save ${what}: ${(e as Error).message}`);
         return;
       }
-      then?.();
+      if (told) this.emit(told);
     });
   }
 
@@ -457,7 +460,7 @@ export class Supervisor {
     const status = this.request(() => this.store.getStatus(id));
     if (status === 'queued') {
       this.request(() => this.store.finish(id, 'cancelled'));
-      this.emit({ type: 'run/status', runId: id, status: 'cancelled' });
+      this.emit({ type: 'run-ended', runId: id, status: 'cancelled' });
       this.resolveWaiters(id, 'cancelled');
       return 'cancelled';
     }
@@ -482,7 +485,7 @@ export class Supervisor {
     const keepEpochs = resumePoint(path.join(this.opts.checkpointRoot, id), stored)?.epoch ?? stored;
     this.request(() => this.store.requeue(id, { keepEpochs }));
     this.own.add(id);
-    this.emit({ type: 'run/status', runId: id, status: 'queued' });
+    this.emit({ type: 'run-requeued', runId: id });
     this.pump();
   }
 
@@ -503,7 +506,7 @@ export class Supervisor {
       for (const p of [...paths, path.join(this.opts.checkpointRoot, id)]) fs.rmSync(p, { recursive: true, force: true });
       deleted.push(id);
     }
-    if (deleted.length) this.emit({ type: 'runs/changed', reason: 'deleted' });
+    if (deleted.length) this.emit({ type: 'runs-deleted', runIds: deleted });
     return deleted;
   }
 
