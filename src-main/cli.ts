@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => import('./cli/serve.js').then((m) => ({ usage: m.SERVE_USAGE, run: m.runServe })),
   predict: async () => import('./cli/inspect.js').then((m) => ({ usage: m.PREDICT_USAGE, run: m.runPredict })),
   import: async () => import('./cli/inspect.js').then((m) => ({ usage: m.IMPORT_USAGE, run: m.runImport })),
+  store: async () => import('./cli/store.js').then((m) => ({ usage: m.STORE_USAGE, run: m.runStore })),
   mistakes: async () => import('./cli/inspect.js').then((m) => ({ usage: m.MISTAKES_USAGE, run: m.runMistakes })),
 };
 

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { WsClientMessage, WsServerMessage } from './contract.js';
+import type { ApiEvent, WsClientMessage, WsServerMessage } from './contract.js';
 import { onApiEvents } from './events.js';
 import { dispatch, type HandlerContext } from './handlers.js';
 import { matchingTokens, tokenCookie } from './http-auth.js';
@@ -171,9 +171,11 @@ export async function serve(ctx: HandlerContext, opts: ServeOptions): Promise<Ru
       if (err) ws.terminate();
     });
   };
-  const unsubscribe = onApiEvents(ctx.supervisor, (event) => {
+  // Without a supervisor (serve reading a PostgreSQL store) nothing here pushes events yet.
+  const broadcast = (event: ApiEvent) => {
     for (const ws of clients) sendTo(ws, { event });
-  });
+  };
+  const unsubscribe = ctx.supervisor ? onApiEvents(ctx.supervisor, broadcast) : () => {};
   wss.on('connection', (ws: WebSocket) => {
     clients.add(ws);
     // A frame over maxPayload, invalid UTF-8, a protocol error: ws closes the socket with the code

@@ -13,7 +13,7 @@ import type { GroupListResult, GroupQuery, RunGroup } from './types.js';
  * (the same code the dashboard and the reports use).
  */
 
-interface GroupRow {
+export interface GroupRow {
   group_key: string;
   n: number;
   run_ids: string;
@@ -45,7 +45,7 @@ export class GroupQueries {
   }
 }
 
-function toGroup(r: GroupRow): RunGroup {
+export function toGroup(r: GroupRow): RunGroup {
   const config = withNewFields(JSON.parse(r.config_json) as RunConfig);
   return {
     key: groupKey(config),

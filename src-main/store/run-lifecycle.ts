@@ -1,13 +1,11 @@
 import type { RunEnvironment } from '../train/messages.js';
-import { parseConfig } from '../vit/config.js';
-import { computeCost } from '../vit/cost.js';
 import { COLUMN_KEYS, columnOf } from '../../src-shared/fields.js';
 import { canMove, FINAL_STATUSES, isFinished, isResumable } from '../../src-shared/run-status.js';
 import type { Comparisons } from './comparisons.js';
 import type { StoreContext } from './context.js';
 import { NotFoundError, StoreError } from './errors.js';
 import { DERIVED_STATUS_SQL, STALE_REASON } from './liveness.js';
-import { defaultRunName, newId, normaliseTags } from './rows.js';
+import { newId, newRunRow } from './rows.js';
 import type { RunReads } from './run-reads.js';
 import type { RunResults } from './run-results.js';
 import type { Sweeps } from './sweeps.js';
@@ -57,28 +55,11 @@ export class RunLifecycle {
 
   createRun(input: NewRun): string {
     this.ctx.assertFileIntact();
-    if (input.status !== undefined && input.status !== 'queued') {
-      throw new StoreError(`a new run must be queued, not ${String(input.status)}`, 'invalid-state');
-    }
-    const config = parseConfig(input.config);
-    const cost = computeCost(config, config.batch);
     const at = this.ctx.now();
+    const { row: fields, costJson } = newRunRow(input, at);
     return this.ctx.transaction(() => {
       if (input.sweepId !== undefined && !this.parts.sweeps.exists(input.sweepId)) throw new NotFoundError('sweep', input.sweepId);
-      const row = {
-        name: input.name?.trim() || defaultRunName(config),
-        config_json: JSON.stringify(config),
-        ...Object.fromEntries(COLUMN_KEYS.map((k) => [columnOf(k), config[k]])),
-        created_at: at.toISOString(),
-        notes: input.notes ?? '',
-        tags: JSON.stringify(normaliseTags(input.tags ?? [])),
-        sweep_id: input.sweepId ?? null,
-        params: cost.params.total,
-        macs_per_image: cost.macs.perImage,
-        macs_per_batch: cost.macs.perBatch,
-        priority: input.priority ?? 0,
-        queue_seq: this.s.nextQueueSeq.get(),
-      };
+      const row = { ...fields, queue_seq: this.s.nextQueueSeq.get() };
       let id: string;
       for (let attempt = 0; ; attempt++) {
         id = newId('r', at);
@@ -90,7 +71,7 @@ export class RunLifecycle {
           if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY' || attempt >= 5) throw e;
         }
       }
-      this.s.insertCost.run(id, JSON.stringify(cost));
+      this.s.insertCost.run(id, costJson);
       return id;
     });
   }

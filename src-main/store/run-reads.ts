@@ -3,13 +3,10 @@ import { NotFoundError } from './errors.js';
 import { GroupQueries } from './groups.js';
 import { DERIVED_STATUS_SQL } from './liveness.js';
 import type { StoreContext } from './context.js';
-import { toDetail, toSummary, type EpochRow, type RunRow } from './rows.js';
+import { summaryColumns, toDetail, toSummary, type EpochRow, type RunRow } from './rows.js';
 import { StatementCache } from './statement-cache.js';
 import type { GroupListResult, GroupQuery, ListQuery, ListResult, RunDetail, RunSummary } from './types.js';
 
-/** A RunRow's columns, `status` being the derived-status expression readers see. */
-export const summaryColumns = (status: string) => `id, name, ${status} AS status, status AS stored_status, config_json, backend, created_at, started_at, finished_at, heartbeat_at, error,
-  notes, tags, sweep_id, params, macs_per_image, macs_per_batch, test_acc, test_loss, epochs_done, checkpoint_path, priority`;
 const SUMMARY_COLUMNS = summaryColumns(DERIVED_STATUS_SQL);
 
 type DetailRow = RunRow & { versions_json: string | null; machine_json: string | null };

@@ -1,7 +1,6 @@
 import type { EpochMetrics, EvalResult } from '../train/messages.js';
 import type { StoreContext } from './context.js';
-import { StoreError } from './errors.js';
-import { finiteOrNull } from './rows.js';
+import { epochRow, finiteOrNull } from './rows.js';
 import type { StepCurves } from './steps.js';
 
 /**
@@ -46,22 +45,10 @@ export class RunResults {
 
   addEpoch(id: string, m: EpochMetrics): void {
     this.ctx.assertFileIntact();
-    if (!Number.isInteger(m.epoch) || m.epoch < 1) {
-      throw new StoreError(`epoch must be a whole number from 1, got ${m.epoch}`, 'invalid-query');
-    }
+    const row = epochRow(id, m);
     this.ctx.transaction(() => {
       this.ctx.statusOf(id);
-      this.s.upsertEpoch.run({
-        run_id: id,
-        epoch: m.epoch,
-        train_loss: finiteOrNull(m.trainLoss),
-        train_acc: m.trainAcc,
-        test_loss: finiteOrNull(m.testLoss),
-        test_acc: m.testAcc,
-        seconds: m.seconds,
-        samples_per_sec: m.samplesPerSec,
-        lr: m.lr,
-      });
+      this.s.upsertEpoch.run(row);
       this.syncFromEpochs(id);
     });
   }

@@ -189,11 +189,11 @@ describe('list: statements, sort and page', () => {
     expect(order({ sort: 'createdAt', dir: 'asc' })).toBe('created_at ASC, rowid ASC');
   });
 
-  it('PostgreSQL: NULLs sort highest, so only descending sorts say NULLS LAST; ids break ties', () => {
-    expect(order({ sort: 'testAcc', dir: 'desc' }, postgres)).toBe('test_acc DESC NULLS LAST, id DESC');
-    expect(order({ sort: 'testAcc', dir: 'asc' }, postgres)).toBe('test_acc ASC, id ASC');
-    expect(order({ sort: 'startedAt' }, postgres)).toBe('started_at DESC NULLS LAST, id DESC');
-    expect(order({ sort: 'epochs' }, postgres)).toBe('epochs DESC, id DESC');
+  it('PostgreSQL: NULLs sort highest, so only descending sorts say NULLS LAST; the schema rowid identity column breaks ties', () => {
+    expect(order({ sort: 'testAcc', dir: 'desc' }, postgres)).toBe('test_acc DESC NULLS LAST, rowid DESC');
+    expect(order({ sort: 'testAcc', dir: 'asc' }, postgres)).toBe('test_acc ASC, rowid ASC');
+    expect(order({ sort: 'startedAt' }, postgres)).toBe('started_at DESC NULLS LAST, rowid DESC');
+    expect(order({ sort: 'epochs' }, postgres)).toBe('epochs DESC, rowid DESC');
   });
 
   it('every sort field, ascending on SQLite (NULLS LAST marks the nullable ones)', () => {
@@ -234,10 +234,10 @@ describe('list: statements, sort and page', () => {
 
   it('name ignores case; status sorts by the derived status, its threshold bound in place', () => {
     expect(order({ sort: 'name', dir: 'asc' })).toBe('name COLLATE NOCASE ASC, rowid ASC');
-    expect(order({ sort: 'name' }, postgres)).toBe('lower(name) DESC, id DESC');
+    expect(order({ sort: 'name' }, postgres)).toBe('lower(name) DESC, rowid DESC');
     const p = list({ sort: 'status', dir: 'asc', filters: { depth: 1 } }, postgres).page;
     expect(p).toEqual({
-      sql: `SELECT id, ${derived('$1')} AS status FROM runs WHERE depth = $2 ORDER BY ${derived('$3')} ASC, id ASC LIMIT $4 OFFSET $5`,
+      sql: `SELECT id, ${derived('$1')} AS status FROM runs WHERE depth = $2 ORDER BY ${derived('$3')} ASC, rowid ASC LIMIT $4 OFFSET $5`,
       params: [T, 1, T, 50, 0],
     });
   });
@@ -273,7 +273,7 @@ describe('list: statements, sort and page', () => {
       page: {
         sql:
           `SELECT id, ${derived('$1')} AS status FROM runs WHERE status IN ($2) AND ${derived('$3')} IN ($4) AND sweep_id = $5 AND test_acc >= $6 AND test_acc <= $7` +
-          ' ORDER BY test_acc DESC NULLS LAST, id DESC LIMIT $8 OFFSET $9',
+          ' ORDER BY test_acc DESC NULLS LAST, rowid DESC LIMIT $8 OFFSET $9',
         params: [T, 'queued', T, 'queued', 's', 0.5, 0.9, 20, 40],
       },
     });
@@ -305,7 +305,7 @@ describe('grouped list', () => {
     expect(g.groups(['k1', 'k2'])).toEqual({
       sql:
         `SELECT group_key, count(*) AS n, json_group_array(id ${newest}) AS run_ids, json_group_array(seed ${newest}) AS seeds,` +
-        ` json_group_array(${ACC} ${newest}) AS accs, json_group_array(${LOSS} ${newest}) AS losses, config_json AS config_json,` +
+        ` json_group_array(${ACC} ${newest}) AS accs, json_group_array(${LOSS} ${newest}) AS losses, (json_group_array(config_json ${newest}) ->> '$[0]') AS config_json,` +
         ' max(params) AS params, max(macs_per_image) AS macs_per_image, max(created_at) AS created_at' +
         ' FROM runs WHERE group_key IN (SELECT value FROM json_each(?)) GROUP BY group_key',
       params: ['["k1","k2"]'],
@@ -365,7 +365,7 @@ describe('grouped list', () => {
     expect(g.keys.params).toEqual(['completed', T, 'completed', 4, 3, 0]);
     const rows = g.groups(['a', 'b']);
     expect(rows.sql).toContain('json_agg(id ORDER BY created_at DESC, id DESC)::text AS run_ids');
-    expect(rows.sql).toContain('(array_agg(config_json))[1] AS config_json');
+    expect(rows.sql).toContain('(array_agg(config_json ORDER BY created_at DESC, id DESC))[1] AS config_json');
     expect(rows.sql).toMatch(/ WHERE status IN \(\$1\) AND .* IN \(\$3\) AND group_key = ANY\(\$4::text\[\]\) GROUP BY group_key$/);
     expect(rows.params).toEqual(['completed', T, 'completed', ['a', 'b']]);
   });

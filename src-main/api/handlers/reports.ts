@@ -1,6 +1,5 @@
 import { DomainError } from '../../../src-shared/errors.js';
-import { deleteComparison, listComparisons, saveComparison } from '../../app/services/comparisons.js';
-import type { HandlersOf } from './types.js';
+import { storeOf, type HandlersOf } from './types.js';
 
 /** Reports and saved comparisons. */
 export const reportHandlers: HandlersOf<'reports' | 'comparisons'> = {
@@ -8,7 +7,10 @@ export const reportHandlers: HandlersOf<'reports' | 'comparisons'> = {
     if (!ctx.exportReport) throw new DomainError('unavailable', 'reports are not available in this build');
     return ctx.exportReport(i);
   },
-  'comparisons/list': (_i, ctx) => listComparisons(ctx.supervisor.store),
-  'comparisons/save': (i, ctx) => saveComparison(ctx.supervisor.store, i),
-  'comparisons/delete': ({ id }, ctx) => deleteComparison(ctx.supervisor.store, id),
+  'comparisons/list': (_i, ctx) => storeOf(ctx).listComparisons(),
+  'comparisons/save': (i, ctx) => storeOf(ctx).saveComparison({ name: i.name, runIds: i.runIds, baselineRunId: i.baselineRunId, settings: i.settings ?? {} }),
+  'comparisons/delete': async ({ id }, ctx) => {
+    await storeOf(ctx).deleteComparison(id);
+    return { id };
+  },
 };

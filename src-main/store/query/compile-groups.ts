@@ -128,7 +128,7 @@ export function compileGroupList(query: GroupQuery, ctx: QueryContext): GroupSta
     groups(pageKeys) {
       const g = new Binder(ctx.dialect);
       const agg = (expr: string) => g.sql.jsonArrayAgg(expr, NEWEST);
-      const cols = `group_key, count(*) AS n, ${agg('id')} AS run_ids, ${agg(columnOf('seed'))} AS seeds, ${agg(ACC)} AS accs, ${agg(LOSS)} AS losses, ${g.sql.anyValue('config_json')} AS config_json, max(params) AS params, max(macs_per_image) AS macs_per_image, max(created_at) AS created_at`;
+      const cols = `group_key, count(*) AS n, ${agg('id')} AS run_ids, ${agg(columnOf('seed'))} AS seeds, ${agg(ACC)} AS accs, ${agg(LOSS)} AS losses, ${g.sql.firstValue('config_json', NEWEST)} AS config_json, max(params) AS params, max(macs_per_image) AS macs_per_image, max(created_at) AS created_at`;
       const rowConditions = [...runConditions(query, ctx, g)!, g.sql.inList('group_key', g.bind(g.sql.listParam(pageKeys)))];
       return { sql: clauses(`SELECT ${cols} FROM runs`, whereSql(rowConditions), 'GROUP BY group_key'), params: g.params };
     },
