@@ -80,11 +80,3 @@ export function unpackCheckpoint(bytes: Uint8Array, dir: string): void {
   }
   fs.renameSync(tmp, dir);
 }
-
-/** Splits bytes into chunks of at most `size` bytes (one chunk for an empty input). */
-export function chunk(bytes: Uint8Array, size: number): Uint8Array[] {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunk size must be a whole number ≥ 1, got ${size}`);
-  const out: Uint8Array[] = [];
-  for (let o = 0; o < bytes.length; o += size) out.push(bytes.subarray(o, Math.min(o + size, bytes.length)));
-  return out.length ? out : [bytes.subarray(0, 0)];
-}

@@ -109,10 +109,11 @@ interface RunRow {
   epochs_done: number;
   checkpoint_path: string | null;
   priority: number;
+  agent: string | null;
 }
 
 const SUMMARY_COLUMNS = `id, name, ${DERIVED_STATUS_SQL} AS status, status AS stored_status, config_json, backend, created_at, started_at, finished_at, heartbeat_at, error,
-  notes, tags, sweep_id, params, macs_per_image, macs_per_batch, test_acc, test_loss, epochs_done, checkpoint_path, priority`;
+  notes, tags, sweep_id, params, macs_per_image, macs_per_batch, test_acc, test_loss, epochs_done, checkpoint_path, priority, agent`;
 
 interface EpochRow {
   epoch: number;
@@ -171,6 +172,7 @@ function toSummary(r: RunRow): RunSummary {
     sweepId: r.sweep_id,
     priority: r.priority,
     checkpointPath: r.checkpoint_path,
+    agent: r.agent,
   };
 }
 
