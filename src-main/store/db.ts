@@ -55,6 +55,11 @@ export function defaultMigrationsDir(): string {
   }
 }
 
+/** PostgreSQL's migrations: the same numbers and names as SQLite's, SQL per dialect (store/pg-migrate.ts). */
+export function postgresMigrationsDir(sqliteDir: string = defaultMigrationsDir()): string {
+  return join(sqliteDir, 'postgres');
+}
+
 const MIGRATION_FILE = /^(\d{4})_([A-Za-z0-9_-]+)\.sql$/;
 
 /** The migrations in a folder, in order. Versions must run 1, 2, 3, … without gaps or repeats. */

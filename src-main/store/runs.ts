@@ -1,9 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
 import type { EpochMetrics, EvalResult, RunEnvironment } from '../train/messages.js';
 import { parseConfig, type RunConfig } from '../vit/config.js';
-import { computeCost, type CostBreakdown } from '../vit/cost.js';
-import { COLUMN_KEYS, columnOf, nullableField, withNewFields } from '../../src-shared/fields.js';
+import { computeCost } from '../vit/cost.js';
+import { COLUMN_KEYS, columnOf, nullableField } from '../../src-shared/fields.js';
 import { canMove, FINAL_STATUSES, isFinished, isResumable, isRunStatus, RUN_STATUSES } from '../../src-shared/run-status.js';
 import { NotFoundError, StoreError } from './errors.js';
 import { FileIdentity } from './file-identity.js';
@@ -11,16 +10,16 @@ import { DERIVED_STATUS_SQL, liveness, STALE_REASON } from './liveness.js';
 import { GroupQueries } from './groups.js';
 import { checkPage } from './page.js';
 import { StepCurves } from './steps.js';
+import { countStatuses, defaultRunName, newId, finiteOrNull, normaliseTags, toComparison, toDetail, toSummary, toSweep, type ComparisonRow, type EpochRow, type RunRow, type SweepRow } from './rows.js';
+
+export { newId } from './rows.js';
 
 // Callers that hold a RunStore can catch its errors without a second import path.
 export { NotFoundError, StoreError } from './errors.js';
 import type {
-  Artifact,
-  ClassResult,
   Comparison,
   ConfigColumn,
   DeletedRun,
-  EpochRecord,
   FilterField,
   FilterValue,
   FinalStatus,
@@ -40,6 +39,9 @@ import type {
 } from './types.js';
 
 type DB = BetterSqlite3.Database;
+
+const SUMMARY_COLUMNS = `id, name, ${DERIVED_STATUS_SQL} AS status, status AS stored_status, config_json, backend, created_at, started_at, finished_at, heartbeat_at, error,
+  notes, tags, sweep_id, params, macs_per_image, macs_per_batch, test_acc, test_loss, epochs_done, checkpoint_path, priority, agent`;
 
 
 /** The config fields with a column of their own, from the registry (src-shared/fields.ts). */
@@ -81,136 +83,6 @@ function lookupField<T extends string>(table: Record<T, unknown>, field: string,
   const bySnake = (Object.keys(table) as T[]).find((k) => snake(k) === field);
   if (bySnake) return bySnake;
   throw new StoreError(`unknown ${what} field "${field}" (allowed: ${Object.keys(table).join(', ')})`, 'invalid-query');
-}
-
-interface RunRow {
-  id: string;
-  name: string;
-  /** What a reader shows: the stored status, with the heartbeat rule applied (liveness.ts). */
-  status: RunStatus;
-  stored_status: RunStatus;
-  config_json: string;
-  backend: RunEnvironment['backend'] | null;
-  versions_json: string | null;
-  machine_json: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  heartbeat_at: string | null;
-  error: string | null;
-  notes: string;
-  tags: string;
-  sweep_id: string | null;
-  params: number;
-  macs_per_image: number;
-  macs_per_batch: number;
-  test_acc: number | null;
-  test_loss: number | null;
-  epochs_done: number;
-  checkpoint_path: string | null;
-  priority: number;
-  agent: string | null;
-}
-
-const SUMMARY_COLUMNS = `id, name, ${DERIVED_STATUS_SQL} AS status, status AS stored_status, config_json, backend, created_at, started_at, finished_at, heartbeat_at, error,
-  notes, tags, sweep_id, params, macs_per_image, macs_per_batch, test_acc, test_loss, epochs_done, checkpoint_path, priority, agent`;
-
-interface EpochRow {
-  epoch: number;
-  train_loss: number | null;
-  train_acc: number;
-  test_loss: number | null;
-  test_acc: number;
-  seconds: number;
-  samples_per_sec: number;
-  lr: number;
-}
-
-interface ComparisonRow {
-  id: string;
-  name: string;
-  run_ids_json: string;
-  baseline_run_id: string | null;
-  settings_json: string;
-  created_at: string;
-  updated_at: string;
-}
-
-interface SweepRow {
-  id: string;
-  name: string;
-  grid_json: string;
-  base_json: string | null;
-  created_at: string;
-}
-
-/** SQLite stores NaN as NULL anyway; saying so keeps a diverged loss from becoming a bind error. */
-const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
-
-function toSummary(r: RunRow): RunSummary {
-  // A run shown interrupted by the heartbeat rule reads as if recovery had already written it.
-  const stale = r.stored_status === 'running' && r.status === 'interrupted';
-  return {
-    id: r.id,
-    name: r.name,
-    status: r.status,
-    config: withNewFields(JSON.parse(r.config_json) as RunConfig),
-    params: r.params,
-    macsPerImage: r.macs_per_image,
-    macsPerBatch: r.macs_per_batch,
-    testAcc: r.test_acc,
-    testLoss: r.test_loss,
-    epochsDone: r.epochs_done,
-    backend: r.backend,
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    finishedAt: stale ? (r.heartbeat_at ?? r.started_at ?? r.created_at) : r.finished_at,
-    heartbeatAt: r.heartbeat_at,
-    error: stale ? STALE_REASON : r.error,
-    notes: r.notes,
-    tags: JSON.parse(r.tags) as string[],
-    sweepId: r.sweep_id,
-    priority: r.priority,
-    checkpointPath: r.checkpoint_path,
-    agent: r.agent,
-  };
-}
-
-function toComparison(r: ComparisonRow): Comparison {
-  return {
-    id: r.id,
-    name: r.name,
-    runIds: JSON.parse(r.run_ids_json) as string[],
-    baselineRunId: r.baseline_run_id,
-    settings: JSON.parse(r.settings_json) as Record<string, unknown>,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-const toSweep = (r: SweepRow): Sweep => ({
-  id: r.id,
-  name: r.name,
-  grid: JSON.parse(r.grid_json) as SweepGrid,
-  base: r.base_json ? (JSON.parse(r.base_json) as RunConfig) : null,
-  createdAt: r.created_at,
-});
-
-function normaliseTags(tags: readonly string[]): string[] {
-  return [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
-}
-
-/**
- * A prefix letter, the creation time in base36 (8 digits until 2059, so ids sort by time as text)
- * and random digits so that runs created in the same millisecond (a sweep) do not collide.
- */
-export function newId(prefix: string, at: Date): string {
-  const rand = randomBytes(8).readBigUInt64BE() % 36n ** 5n;
-  return prefix + at.getTime().toString(36).padStart(8, '0') + rand.toString(36).padStart(5, '0');
-}
-
-function defaultRunName(c: RunConfig): string {
-  return `vit-L${c.depth}-d${c.dim}-h${c.heads}-p${c.patch}`;
 }
 
 export interface RunStoreOptions {
@@ -630,31 +502,13 @@ export class RunStore {
   get(id: string): RunDetail {
     const row = this.s.detail.get(id, this.live()) as (RunRow & { versions_json: string | null; machine_json: string | null }) | undefined;
     if (!row) throw new NotFoundError('run', id);
-    const confusion = this.s.confusion.get(id);
-    const cost = this.s.cost.get(id);
-    return {
-      ...toSummary(row),
-      versions: row.versions_json ? (JSON.parse(row.versions_json) as Record<string, string>) : null,
-      machine: row.machine_json ? (JSON.parse(row.machine_json) as RunEnvironment['machine']) : null,
-      epochs: this.s.epochs.all(id).map(
-        (e): EpochRecord => ({
-          epoch: e.epoch,
-          trainLoss: e.train_loss,
-          trainAcc: e.train_acc,
-          testLoss: e.test_loss,
-          testAcc: e.test_acc,
-          seconds: e.seconds,
-          samplesPerSec: e.samples_per_sec,
-          lr: e.lr,
-        }),
-      ),
-      perClass: this.s.classResults.all(id).map(
-        (c): ClassResult => ({ ...c, acc: c.total > 0 ? c.correct / c.total : null }),
-      ),
-      confusion: confusion ? (JSON.parse(confusion) as number[][]) : null,
-      cost: cost ? (JSON.parse(cost) as CostBreakdown) : null,
-      artifacts: this.s.artifacts.all(id).map((a): Artifact => ({ kind: a.kind, epoch: a.epoch, path: a.path, createdAt: a.created_at })),
-    };
+    return toDetail(row, {
+      epochs: this.s.epochs.all(id),
+      classResults: this.s.classResults.all(id),
+      confusionJson: this.s.confusion.get(id),
+      costJson: this.s.cost.get(id),
+      artifacts: this.s.artifacts.all(id),
+    });
   }
 
   /** The status, or undefined for an unknown id (a cheap existence check). */
@@ -819,9 +673,7 @@ export class RunStore {
     const row = this.s.sweep.get(id);
     if (!row) throw new NotFoundError('sweep', id);
     const runs = this.s.sweepRuns.all(id, this.live());
-    const counts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
-    for (const r of runs) counts[r.status]++;
-    return { ...toSweep(row), runIds: runs.map((r) => r.id), counts };
+    return { ...toSweep(row), runIds: runs.map((r) => r.id), counts: countStatuses(runs.map((r) => r.status)) };
   }
 
   listSweeps(): Sweep[] {

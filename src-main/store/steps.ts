@@ -27,6 +27,26 @@ export function unpackPoints(blob: Uint8Array): { at: number; loss: number; acc:
   return out;
 }
 
+/** A step point must name its epoch (≥ 1) and carry finite figures; else nothing is stored. */
+export function checkStepPoint(runId: string, p: StepPoint): void {
+  if (!(Number.isInteger(p.epoch) && p.epoch >= 1) || ![p.at, p.loss, p.acc].every(Number.isFinite)) {
+    throw new RangeError(`step point of run ${runId}: epoch must be a whole number ≥ 1 and at, loss, acc finite numbers`);
+  }
+}
+
+/** A run's stored rows (in epoch order) as its curve, x in fractional epochs (epoch − 1 + at). */
+export function toCurve(rows: Iterable<{ epoch: number; points: Uint8Array }>): StepCurve {
+  const curve: StepCurve = { x: [], loss: [], acc: [] };
+  for (const row of rows) {
+    for (const p of unpackPoints(row.points)) {
+      curve.x.push(row.epoch - 1 + p.at);
+      curve.loss.push(p.loss);
+      curve.acc.push(p.acc);
+    }
+  }
+  return curve;
+}
+
 export class StepCurves {
   private readonly s;
 
@@ -42,24 +62,14 @@ export class StepCurves {
 
   /** Appends a point to its epoch's row (the caller holds the transaction). */
   append(runId: string, p: StepPoint): void {
-    if (!(Number.isInteger(p.epoch) && p.epoch >= 1) || ![p.at, p.loss, p.acc].every(Number.isFinite)) {
-      throw new RangeError(`step point of run ${runId}: epoch must be a whole number ≥ 1 and at, loss, acc finite numbers`);
-    }
+    checkStepPoint(runId, p);
     const old = this.s.get.get(runId, p.epoch);
     this.s.put.run(runId, p.epoch, old ? Buffer.concat([old, packPoints([p])]) : packPoints([p]));
   }
 
   /** The run's whole curve, x in fractional epochs (epoch − 1 + at). */
   get(runId: string): StepCurve {
-    const curve: StepCurve = { x: [], loss: [], acc: [] };
-    for (const row of this.s.curve.all(runId)) {
-      for (const p of unpackPoints(row.points)) {
-        curve.x.push(row.epoch - 1 + p.at);
-        curve.loss.push(p.loss);
-        curve.acc.push(p.acc);
-      }
-    }
-    return curve;
+    return toCurve(this.s.curve.all(runId));
   }
 
   /** Drops the points of epochs after `epoch` (a resumed run trains them again). */
