@@ -3,7 +3,7 @@ import path from 'node:path';
 import { messageWrite, exitEnd, writeEnd, type StoredMessage } from '../runs/run-writes.js';
 import { agentsOf, type AgentAccepts, type AgentRegistry } from '../store/agents.js';
 import { checkpointBlobsOf } from '../store/checkpoint-blobs.js';
-import { isBusy } from '../store/errors.js';
+import { isBusy, StoreError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import type { FinalStatus, RunSummary } from '../store/types.js';
 import { checkpointDirFor } from '../train/checkpoint.js';
@@ -52,29 +52,34 @@ interface Active {
   ended: Promise<void>;
 }
 
+// Both are StoreErrors so that a store passes them through its transaction unchanged.
+
 /** The run is no longer this agent's (see owns): nothing more is written for it. */
-class LostRun extends Error {
-  override name = 'LostRun';
+class LostRun extends StoreError {
+  constructor(id: string) {
+    super(`run ${id} is no longer this agent's`, 'conflict');
+  }
 }
 
 /** The claimed run is one this machine cannot train: thrown to roll the claim back (it stays queued). */
-class Refused extends Error {
-  override name = 'Refused';
+class Refused extends StoreError {
   constructor(
     readonly run: RunSummary,
     readonly why: string,
   ) {
-    super(why);
+    super(why, 'conflict');
   }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** PostgreSQL's transient failures worth another try (serialization, deadlock, admin shutdown, connection). */
-const PG_TRANSIENT = /^(40001|40P01|57P01|08\d\d\d)$/;
+/**
+ * Failures worth another try: SQLite's lock held by another process, PostgreSQL's serialization
+ * failure, deadlock, admin shutdown or a lost connection (pg-errors.ts ends its message with the code).
+ */
+const PG_TRANSIENT = /\((40001|40P01|57P01|08\d\d\d|ECONNRESET|ECONNREFUSED)\)$/;
 function transient(e: unknown): boolean {
-  const code = (e as { code?: unknown })?.code;
-  return isBusy(e) || (typeof code === 'string' && (PG_TRANSIENT.test(code) || code === 'ECONNRESET' || code === 'ECONNREFUSED'));
+  return isBusy(e) || (e instanceof StoreError && PG_TRANSIENT.test(e.message));
 }
 
 export class Agent {
@@ -228,7 +233,7 @@ export class Agent {
     for (let delay = 50; ; delay = Math.min(2 * delay, 1000)) {
       try {
         await this.store.transaction(async (tx) => {
-          if (!(await agentsOf(tx).owns(id, this.opts.name))) throw new LostRun(`run ${id} is no longer this agent's`);
+          if (!(await agentsOf(tx).owns(id, this.opts.name))) throw new LostRun(id);
           await write(tx);
         });
         return;

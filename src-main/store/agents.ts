@@ -1,6 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { DERIVED_STATUS_SQL } from './liveness.js';
 import { StoreError } from './errors.js';
+import type { PgSchema, PgStore } from './pg-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -114,19 +116,16 @@ class SqliteAgents implements AgentRegistry {
 
   async register(a: NewAgent): Promise<void> {
     const now = stamp();
-    this.db
-      .transaction(() => {
-        const old = this.db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE name = ?').get(a.name);
-        if (old && old.heartbeat_at >= staleBefore(this.staleMs)) throw agentConflict(a.name, old);
-        this.db
-          .prepare(
-            `INSERT INTO agents (name, host, pid, started_at, heartbeat_at, concurrency, accepts_json) VALUES (?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (name) DO UPDATE SET host = excluded.host, pid = excluded.pid, started_at = excluded.started_at,
-             heartbeat_at = excluded.heartbeat_at, concurrency = excluded.concurrency, accepts_json = excluded.accepts_json`,
-          )
-          .run(a.name, a.host, a.pid, now, now, a.concurrency, JSON.stringify(a.accepts));
-      })
-      .immediate();
+    // One statement: a name free or held by a dead agent is taken; a live holder's row is left alone.
+    const taken = this.db
+      .prepare(
+        `INSERT INTO agents (name, host, pid, started_at, heartbeat_at, concurrency, accepts_json) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET host = excluded.host, pid = excluded.pid, started_at = excluded.started_at,
+         heartbeat_at = excluded.heartbeat_at, concurrency = excluded.concurrency, accepts_json = excluded.accepts_json
+         WHERE agents.heartbeat_at < ? RETURNING name`,
+      )
+      .get(a.name, a.host, a.pid, now, now, a.concurrency, JSON.stringify(a.accepts), staleBefore(this.staleMs));
+    if (!taken) throw agentConflict(a.name, this.db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE name = ?').get(a.name) ?? { host: '?', pid: 0 });
   }
 
   async heartbeat(name: string): Promise<boolean> {
@@ -168,6 +167,107 @@ class SqliteAgents implements AgentRegistry {
   }
 }
 
+/**
+ * The heartbeat rule for Kysely with its threshold bound. pg-store.ts has the same helper, but that
+ * module loads pg at run time, which a SQLite user of this module must not.
+ */
+function derivedStatus(staleBefore: string) {
+  const [before, after] = DERIVED_STATUS_SQL.split('@stale_before');
+  return sql<string>`${sql.raw(before)}${staleBefore}${sql.raw(after)}`;
+}
+
+/** The tables of migration 0006 as Kysely sees them, beside pg-store.ts's schema. */
+interface AgentTables {
+  agents: AgentRow;
+}
+type PgDb = Kysely<PgSchema & AgentTables> | Transaction<PgSchema & AgentTables>;
+
+/** PostgreSQL, through the store's Kysely (its transaction's, inside one): the same statements as SQLite's. */
+class PgAgents implements AgentRegistry {
+  constructor(
+    private readonly db: PgDb,
+    private readonly staleMs: number,
+  ) {}
+
+  async register(a: NewAgent): Promise<void> {
+    const now = stamp();
+    const row = { name: a.name, host: a.host, pid: a.pid, started_at: now, heartbeat_at: now, concurrency: a.concurrency, accepts_json: JSON.stringify(a.accepts) };
+    const { name: _n, ...update } = row;
+    const taken = await this.db
+      .insertInto('agents')
+      .values(row)
+      .onConflict((oc) => oc.column('name').doUpdateSet(update).where('agents.heartbeat_at', '<', staleBefore(this.staleMs)))
+      .returning('name')
+      .executeTakeFirst();
+    if (!taken) throw agentConflict(a.name, (await this.db.selectFrom('agents').selectAll().where('name', '=', a.name).executeTakeFirst()) ?? { host: '?', pid: 0 });
+  }
+
+  async heartbeat(name: string): Promise<boolean> {
+    const r = await this.db.updateTable('agents').set({ heartbeat_at: stamp() }).where('name', '=', name).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async deregister(name: string): Promise<void> {
+    await this.db.deleteFrom('agents').where('name', '=', name).execute();
+  }
+
+  async assign(runId: string, agent: string): Promise<void> {
+    await this.db
+      .updateTable('runs')
+      .set((eb) => ({ agent, agent_claims: eb('agent_claims', '+', 1) }))
+      .where('id', '=', runId)
+      .execute();
+  }
+
+  async owns(runId: string, agent: string): Promise<boolean> {
+    // FOR UPDATE: held to the end of the caller's transaction, so no claim moves the run meanwhile.
+    const r = await this.db.selectFrom('runs').select('id').where('id', '=', runId).where('agent', '=', agent).where('status', '=', 'running').forUpdate().executeTakeFirst();
+    return r !== undefined;
+  }
+
+  async list(): Promise<AgentInfo[]> {
+    const before = staleBefore(this.staleMs);
+    const rows = await this.db.selectFrom('agents').selectAll().orderBy('name').execute();
+    const running = await this.db
+      .selectFrom('runs')
+      .select(['agent', 'id', 'name', 'epochs_done', sql<number>`epochs`.as('epochs')])
+      .where('agent', 'is not', null)
+      .where('status', '=', 'running')
+      .where(derivedStatus(before), '=', 'running')
+      .orderBy('started_at')
+      .orderBy('rowid')
+      .execute();
+    return sortAgents(
+      rows.map((r) =>
+        toAgentInfo(
+          r,
+          r.heartbeat_at >= before,
+          running.filter((x) => x.agent === r.name).map((x) => ({ id: x.id, name: x.name, epochsDone: Number(x.epochs_done), epochs: Number(x.epochs) })),
+        ),
+      ),
+    );
+  }
+
+  async resumable(maxClaims: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('runs')
+      .select('id')
+      .where('agent', 'is not', null)
+      .where('agent_claims', '<', maxClaims)
+      .where('status', 'in', ['running', 'interrupted'])
+      .where(derivedStatus(staleBefore(this.staleMs)), '=', 'interrupted')
+      .orderBy('queue_seq')
+      .orderBy('rowid')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+}
+
+/** The PostgreSQL store's Kysely handle, typed with migration 0006's tables too. */
+export function pgHandle<T>(store: Store): Kysely<PgSchema & T> | Transaction<PgSchema & T> {
+  return (store as PgStore).db as unknown as Kysely<PgSchema & T>;
+}
+
 /** Live agents first, then by name. */
 export function sortAgents(list: AgentInfo[]): AgentInfo[] {
   return list.sort((a, b) => Number(b.alive) - Number(a.alive) || a.name.localeCompare(b.name));
@@ -176,5 +276,6 @@ export function sortAgents(list: AgentInfo[]): AgentInfo[] {
 /** The agent registry over a store (or a transaction's store), whichever backend it is. */
 export function agentsOf(store: Store): AgentRegistry {
   if (store instanceof SqliteStore) return new SqliteAgents(store.runs.db, store.staleMs);
+  if (store.kind === 'postgres') return new PgAgents(pgHandle<AgentTables>(store), store.staleMs);
   throw new StoreError(`agents: no agent registry for a ${store.kind} store (${store.describe()})`, 'database-failed');
 }

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { createHash } from 'node:crypto';
+import { pgHandle } from './agents.js';
 import { StoreError } from './errors.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
@@ -101,8 +102,49 @@ class SqliteCheckpointBlobs implements CheckpointBlobs {
   }
 }
 
+interface BlobTables {
+  checkpoint_blobs: BlobHeader & { run_id: string; agent: string | null; created_at: string };
+  checkpoint_chunks: { run_id: string; epoch: number; seq: number; bytes: Uint8Array };
+}
+
+/** PostgreSQL through the store's Kysely; put() takes the transaction the caller is in, or its own. */
+class PgCheckpointBlobs implements CheckpointBlobs {
+  constructor(private readonly store: Store) {}
+
+  private get db() {
+    return pgHandle<BlobTables>(this.store);
+  }
+
+  async put(runId: string, epoch: number, bytes: Uint8Array, agent: string | null = null): Promise<void> {
+    validEpoch(epoch);
+    const parts = chunk(bytes);
+    await this.store.transaction(async (tx) => {
+      const db = pgHandle<BlobTables>(tx);
+      if (!(await db.selectFrom('runs').select('id').where('id', '=', runId).executeTakeFirst())) throw new StoreError(`run ${runId} does not exist`, 'not-found');
+      await db.deleteFrom('checkpoint_blobs').where('run_id', '=', runId).execute();
+      await db.insertInto('checkpoint_blobs').values({ run_id: runId, epoch, chunks: parts.length, size: bytes.length, sha256: sha256(bytes), agent, created_at: new Date().toISOString() }).execute();
+      for (let seq = 0; seq < parts.length; seq++) await db.insertInto('checkpoint_chunks').values({ run_id: runId, epoch, seq, bytes: Buffer.from(parts[seq]) }).execute();
+    });
+  }
+
+  async latest(runId: string, maxEpoch: number): Promise<StoredCheckpoint | null> {
+    const headers = await this.db.selectFrom('checkpoint_blobs').select(['epoch', 'chunks', 'size', 'sha256']).where('run_id', '=', runId).where('epoch', '<=', maxEpoch).orderBy('epoch', 'desc').execute();
+    for (const h of headers) {
+      const chunks = await this.db.selectFrom('checkpoint_chunks').select(['seq', 'bytes']).where('run_id', '=', runId).where('epoch', '=', h.epoch).orderBy('seq').execute();
+      const bytes = assemble({ ...h, size: Number(h.size) }, chunks);
+      if (bytes) return { epoch: h.epoch, bytes };
+    }
+    return null;
+  }
+
+  async epochs(runId: string): Promise<number[]> {
+    return (await this.db.selectFrom('checkpoint_blobs').select('epoch').where('run_id', '=', runId).orderBy('epoch', 'desc').execute()).map((r) => r.epoch);
+  }
+}
+
 /** The checkpoint store over a store (or a transaction's store), whichever backend it is. */
 export function checkpointBlobsOf(store: Store): CheckpointBlobs {
   if (store instanceof SqliteStore) return new SqliteCheckpointBlobs(store.runs.db);
+  if (store.kind === 'postgres') return new PgCheckpointBlobs(store);
   throw new StoreError(`checkpoints: no checkpoint store for a ${store.kind} store (${store.describe()})`, 'database-failed');
 }
