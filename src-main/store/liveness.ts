@@ -30,9 +30,13 @@ export function liveness(opts: Partial<Liveness> = {}, env: NodeJS.ProcessEnv = 
 export const STALE_REASON = 'the process running it stopped (app closed, crashed or killed); resume it to continue from its last checkpoint';
 
 /**
- * The status a reader must show, as SQL over the runs table (named parameter @stale_before: now
- * minus the grace, as ISO text, which sorts as time). The stored status changes only when some
+ * The status a reader must show, as SQL over the runs table; `staleBefore` is the placeholder of
+ * now minus the grace, as ISO text (which sorts as time). The stored status changes only when some
  * process writes it; this is what every read reports meanwhile.
  */
-export const DERIVED_STATUS_SQL = `(CASE WHEN status = 'running' AND coalesce(heartbeat_at, started_at, created_at) < @stale_before
-  THEN 'interrupted' ELSE status END)`;
+export function derivedStatusSql(staleBefore: string): string {
+  return `(CASE WHEN status = 'running' AND coalesce(heartbeat_at, started_at, created_at) < ${staleBefore} THEN 'interrupted' ELSE status END)`;
+}
+
+/** derivedStatusSql with SQLite's named parameter @stale_before, for the repositories' fixed statements. */
+export const DERIVED_STATUS_SQL = derivedStatusSql('@stale_before');

@@ -588,7 +588,7 @@ export class PgStore implements Store {
   }
 
   list(query: ListQuery = {}) {
-    return this.run((db) => pgListRuns(db, query, this.staleBefore(), (q) => this.summaries(q)));
+    return this.run((db) => pgListRuns(db, query, this.staleBefore()));
   }
 
   listGroups(query: GroupQuery = {}) {

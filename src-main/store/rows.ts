@@ -42,6 +42,9 @@ export interface RunRow {
   agent: string | null;
 }
 
+/** A RunRow's columns, `status` being the derived-status expression to show. */
+export const summaryColumns = (status: string) => `id, name, ${status} AS status, status AS stored_status, config_json, backend, created_at, started_at, finished_at, heartbeat_at, error,
+  notes, tags, sweep_id, params, macs_per_image, macs_per_batch, test_acc, test_loss, epochs_done, checkpoint_path, priority, agent`;
 export interface EpochRow {
   epoch: number;
   train_loss: number | null;

@@ -2,15 +2,16 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { EpochMetrics, EvalResult, RunEnvironment } from '../train/messages.js';
 import { parseConfig, type RunConfig } from '../vit/config.js';
 import { computeCost } from '../vit/cost.js';
-import { COLUMN_KEYS, columnOf, nullableField } from '../../src-shared/fields.js';
-import { canMove, FINAL_STATUSES, isFinished, isResumable, isRunStatus, RUN_STATUSES } from '../../src-shared/run-status.js';
+import { COLUMN_KEYS, columnOf } from '../../src-shared/fields.js';
+import { canMove, FINAL_STATUSES, isFinished, isResumable } from '../../src-shared/run-status.js';
 import { NotFoundError, StoreError } from './errors.js';
 import { FileIdentity } from './file-identity.js';
 import { DERIVED_STATUS_SQL, liveness, STALE_REASON } from './liveness.js';
 import { GroupQueries } from './groups.js';
-import { checkPage } from './page.js';
+import { CONFIG_COLUMNS, compileList, type QueryContext } from './query/compile.js';
+import { StatementCache } from './statement-cache.js';
 import { StepCurves } from './steps.js';
-import { countStatuses, defaultRunName, newId, finiteOrNull, normaliseTags, toComparison, toDetail, toSummary, toSweep, type ComparisonRow, type EpochRow, type RunRow, type SweepRow } from './rows.js';
+import { countStatuses, defaultRunName, newId, summaryColumns, finiteOrNull, normaliseTags, toComparison, toDetail, toSummary, toSweep, type ComparisonRow, type EpochRow, type RunRow, type SweepRow } from './rows.js';
 
 export { newId } from './rows.js';
 
@@ -18,10 +19,7 @@ export { newId } from './rows.js';
 export { NotFoundError, StoreError } from './errors.js';
 import type {
   Comparison,
-  ConfigColumn,
   DeletedRun,
-  FilterField,
-  FilterValue,
   FinalStatus,
   GroupListResult,
   GroupQuery,
@@ -32,7 +30,6 @@ import type {
   RunStatus,
   RunSummary,
   SaveComparison,
-  SortField,
   Sweep,
   SweepDetail,
   SweepGrid,
@@ -40,50 +37,10 @@ import type {
 
 type DB = BetterSqlite3.Database;
 
-const SUMMARY_COLUMNS = `id, name, ${DERIVED_STATUS_SQL} AS status, status AS stored_status, config_json, backend, created_at, started_at, finished_at, heartbeat_at, error,
-  notes, tags, sweep_id, params, macs_per_image, macs_per_batch, test_acc, test_loss, epochs_done, checkpoint_path, priority, agent`;
 
-
-/** The config fields with a column of their own, from the registry (src-shared/fields.ts). */
-const CONFIG_COLUMNS = Object.fromEntries(COLUMN_KEYS.map((k) => [k, columnOf(k)])) as Record<ConfigColumn, string>;
 const configColumns = Object.values(CONFIG_COLUMNS);
 
-/** The only column expressions a list may sort by; `nullable` ones sort their NULLs last. */
-const SORT_COLUMNS: Record<SortField, { sql: string; nullable?: boolean }> = {
-  ...(Object.fromEntries(Object.entries(CONFIG_COLUMNS).map(([k, v]) => [k, { sql: v, nullable: nullableField(k) }])) as Record<ConfigColumn, { sql: string; nullable: boolean }>),
-  id: { sql: 'id' },
-  name: { sql: 'name COLLATE NOCASE' },
-  status: { sql: DERIVED_STATUS_SQL },
-  createdAt: { sql: 'created_at' },
-  startedAt: { sql: 'started_at', nullable: true },
-  finishedAt: { sql: 'finished_at', nullable: true },
-  testAcc: { sql: 'test_acc', nullable: true },
-  testLoss: { sql: 'test_loss', nullable: true },
-  params: { sql: 'params' },
-  macsPerImage: { sql: 'macs_per_image' },
-  macsPerBatch: { sql: 'macs_per_batch' },
-  epochsDone: { sql: 'epochs_done' },
-  backend: { sql: 'backend', nullable: true },
-};
-
-const FILTER_COLUMNS: Record<FilterField, string> = {
-  ...CONFIG_COLUMNS,
-  backend: 'backend',
-  params: 'params',
-  macsPerImage: 'macs_per_image',
-  testAcc: 'test_acc',
-  epochsDone: 'epochs_done',
-};
-
-const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
-/** Accepts the API's camelCase names and, for the CLI's sake, their snake_case column spellings. */
-function lookupField<T extends string>(table: Record<T, unknown>, field: string, what: string): T {
-  if (Object.hasOwn(table, field)) return field as T;
-  const bySnake = (Object.keys(table) as T[]).find((k) => snake(k) === field);
-  if (bySnake) return bySnake;
-  throw new StoreError(`unknown ${what} field "${field}" (allowed: ${Object.keys(table).join(', ')})`, 'invalid-query');
-}
+const SUMMARY_COLUMNS = summaryColumns(DERIVED_STATUS_SQL);
 
 export interface RunStoreOptions {
   /** The clock used for timestamps and ids; tests and benchmarks inject one. */
@@ -103,7 +60,7 @@ export class RunStore {
   /** The file this store writes to (null for an in-memory database). */
   readonly file: FileIdentity | null;
   private readonly s;
-  private readonly listCache = new Map<string, BetterSqlite3.Statement>();
+  private readonly statements: StatementCache;
   private groupQueries?: GroupQueries;
   /** Per-step training curves (store/steps.ts). */
   readonly steps: StepCurves;
@@ -116,6 +73,7 @@ export class RunStore {
     this.staleMs = options.staleMs ?? liveness().staleMs;
     this.file = db.memory || db.name === '' ? null : new FileIdentity(db.name);
     this.steps = new StepCurves(db);
+    this.statements = new StatementCache(db);
     const p = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
     this.s = {
       insertRun: p(`INSERT INTO runs (id, name, status, config_json, ${configColumns.join(', ')}, created_at, notes, tags,
@@ -529,116 +487,21 @@ export class RunStore {
   }
 
   list(query: ListQuery = {}): ListResult {
-    const compiled = this.compileWhere(query);
+    const compiled = compileList(query, this.queryContext(), summaryColumns);
     if (!compiled) return { total: 0, rows: [] };
-    const { whereSql, params, named } = compiled;
-
-    const field = lookupField(SORT_COLUMNS, query.sort ?? 'createdAt', 'sort');
-    const dir = query.dir ?? 'desc';
-    if (dir !== 'asc' && dir !== 'desc') throw new StoreError(`sort direction must be asc or desc, got "${String(dir)}"`, 'invalid-query');
-    const { limit, offset } = checkPage(query);
-
-    const { sql: col, nullable } = SORT_COLUMNS[field];
-    const d = dir.toUpperCase();
-    // DESC already puts NULLs last (SQLite orders them lowest) and can walk the index; only ASC
-    // needs telling. rowid breaks ties so pages neither repeat nor skip rows.
-    const order = `${col} ${d}${nullable && dir === 'asc' ? ' NULLS LAST' : ''}, rowid ${d}`;
-    const total = this.cached(`SELECT count(*) FROM runs ${whereSql}`).pluck().get(...params, named) as number;
-    const rows = this.cached(`SELECT ${SUMMARY_COLUMNS} FROM runs ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(
-      ...params,
-      limit,
-      offset,
-      named,
-    ) as RunRow[];
+    const total = this.statements.get(compiled.count.sql).pluck().get(...compiled.count.params) as number;
+    const rows = this.statements.get(compiled.page.sql).all(...compiled.page.params) as RunRow[];
     return { total, rows: rows.map(toSummary) };
   }
 
-  /**
-   * The WHERE clause of a listing (status, ids, sweep, search, filters), shared by the run list and
-   * the grouped list (store/groups.ts); null when nothing can match (an empty id or status list).
-   */
-  compileWhere(query: Pick<ListQuery, 'status' | 'ids' | 'sweepId' | 'search' | 'filters'>): { whereSql: string; params: unknown[]; named: { stale_before: string } } | null {
-    const where: string[] = [];
-    const params: unknown[] = [];
-
-    if (query.status !== undefined) {
-      const statuses = Array.isArray(query.status) ? query.status : [query.status];
-      for (const s of statuses) {
-        if (!isRunStatus(s)) throw new StoreError(`unknown status "${s}" (allowed: ${RUN_STATUSES.join(', ')})`, 'invalid-query');
-      }
-      if (statuses.length === 0) return null;
-      // The stored status narrows through its index (an interrupted run may still be stored as
-      // running); the derived one decides.
-      const stored = statuses.includes('interrupted') && !statuses.includes('running') ? [...statuses, 'running'] : statuses;
-      where.push(`status IN (${stored.map(() => '?').join(', ')}) AND ${DERIVED_STATUS_SQL} IN (${statuses.map(() => '?').join(', ')})`);
-      params.push(...stored, ...statuses);
-    }
-    if (query.ids !== undefined) {
-      if (query.ids.length === 0) return null;
-      // One JSON parameter whatever the count: no SQLite variable limit, one cached statement.
-      where.push('id IN (SELECT value FROM json_each(?))');
-      params.push(JSON.stringify(query.ids));
-    }
-    if (query.sweepId !== undefined) {
-      where.push('sweep_id = ?');
-      params.push(query.sweepId);
-    }
-    const search = query.search?.trim();
-    if (search) {
-      const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      where.push(`(name LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')`);
-      params.push(like, like, `${like.slice(1)}`);
-    }
-    for (const [key, value] of Object.entries(query.filters ?? {})) {
-      if (value === undefined) continue;
-      const column = FILTER_COLUMNS[lookupField(FILTER_COLUMNS, key, 'filter')];
-      this.addFilter(where, params, key, column, value);
-    }
-    // The heartbeat rule's threshold, a named parameter of DERIVED_STATUS_SQL (status filters and columns).
-    return { whereSql: where.length ? `WHERE ${where.join(' AND ')}` : '', params, named: this.live() };
-  }
-
-  private addFilter(where: string[], params: unknown[], key: string, column: string, value: FilterValue): void {
-    if (Array.isArray(value)) {
-      if (value.length === 0) {
-        where.push('0');
-        return;
-      }
-      where.push(`${column} IN (${value.map(() => '?').join(', ')})`);
-      params.push(...value);
-    } else if (typeof value === 'object' && value !== null) {
-      const { min, max } = value;
-      if (min === undefined && max === undefined) throw new StoreError(`filter ${key}: give min, max or a value`, 'invalid-query');
-      if (min !== undefined) {
-        where.push(`${column} >= ?`);
-        params.push(min);
-      }
-      if (max !== undefined) {
-        where.push(`${column} <= ?`);
-        params.push(max);
-      }
-    } else if (typeof value === 'string' || typeof value === 'number') {
-      where.push(`${column} = ?`);
-      params.push(value);
-    } else {
-      throw new StoreError(`filter ${key}: unsupported value ${JSON.stringify(value)}`, 'invalid-query');
-    }
-  }
-
-  /** List statements differ only by which filters are present: a handful of shapes, each prepared once. */
-  cached(sql: string): BetterSqlite3.Statement {
-    let st = this.listCache.get(sql);
-    if (!st) {
-      if (this.listCache.size > 200) this.listCache.clear();
-      st = this.db.prepare(sql);
-      this.listCache.set(sql, st);
-    }
-    return st;
+  /** What the query compiler (store/query/compile.ts) needs to know: SQLite, and the heartbeat threshold now. */
+  private queryContext(): QueryContext {
+    return { dialect: 'sqlite', staleBefore: this.live().stale_before };
   }
 
   /** The runs matching the query grouped by config without the seed (store/groups.ts). */
   listGroups(query: GroupQuery = {}): GroupListResult {
-    this.groupQueries ??= new GroupQueries(this);
+    this.groupQueries ??= new GroupQueries(this.statements, () => this.queryContext());
     return this.groupQueries.list(query);
   }
 

@@ -104,7 +104,7 @@ export async function startPostgres(): Promise<PgCluster> {
         break;
       } catch (e) {
         await c.end().catch(() => {});
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`PostgreSQL did not start: ${(e as Error).message}\n${log}`);
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`PostgreSQL did not start: ${(e as Error).message}\n${log}`, { cause: e });
         await new Promise((r) => setTimeout(r, 100));
       }
     }
