@@ -1,10 +1,13 @@
 import type { z } from 'zod';
 import type { Inspector } from '../../inspect/service.js';
 import type { Supervisor } from '../../runs/supervisor.js';
+import type { Store } from '../../store/store.js';
 import type { requests, RequestInput, RequestName, RequestResult } from '../contract.js';
 
 export interface HandlerContext {
   supervisor: Supervisor;
+  /** The asynchronous store, where the transport opened one (a shared store); else the supervisor's file is used. */
+  store?: Store;
   dbPath: string;
   dataDir: string;
   version: string;
