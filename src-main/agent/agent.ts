@@ -9,7 +9,6 @@ import type { FinalStatus, RunSummary } from '../store/types.js';
 import { checkpointDirFor } from '../train/checkpoint.js';
 import { startWorker, type WorkerHandle, type WorkerOutcome } from '../train/launch.js';
 import type { FromWorker } from '../train/messages.js';
-import { matchesClaim } from '../store/sqlite-store.js';
 import { claimFilterOf, refusalOf } from './accept.js';
 import { packCheckpoint, unpackCheckpoint } from './checkpoint-archive.js';
 
@@ -221,7 +220,9 @@ export class Agent {
         await a.writes;
         await this.settleEnd(id, a, o);
         this.active.delete(id);
-        fs.rmSync(checkpointDir, { recursive: true, force: true });
+        // A completed run keeps its folder (the path it records, as under the supervisor); any
+        // other resumes from the store's copy, wherever it resumes.
+        if (o.status !== 'completed') fs.rmSync(checkpointDir, { recursive: true, force: true });
         if (!this.stopping) void this.tick();
       })
       .catch((e: unknown) => this.problem(`run ${id}: ${(e as Error).message}`));

@@ -73,6 +73,8 @@ export async function listenForRuns(url: string, store: Store, emit: (e: ApiEven
     } catch (e) {
       await c.end().catch(() => {});
       if (closed) return;
+      // The raw error is not attached as the cause: its message may hold the URL's password.
+      // eslint-disable-next-line preserve-caught-error
       if (attempt === 0) throw new Error(`live updates: cannot listen on ${store.describe()}: ${redactText((e as Error).message, url)}`);
       return schedule(attempt);
     }

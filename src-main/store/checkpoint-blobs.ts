@@ -57,7 +57,8 @@ export function chunk(bytes: Uint8Array, size = CHUNK_BYTES): Uint8Array[] {
  * and intact, else null (a missing chunk, a wrong length or hash).
  */
 export function assemble(h: BlobHeader, chunks: { seq: number; bytes: Uint8Array }[]): Buffer | null {
-  if (chunks.length !== h.chunks || chunks.some((c, i) => c.seq !== i)) return null;
+  // A chunk that is not bytes (SQLite keeps whatever type was written) is damage too.
+  if (chunks.length !== h.chunks || chunks.some((c, i) => c.seq !== i || !(c.bytes instanceof Uint8Array))) return null;
   const bytes = Buffer.concat(chunks.map((c) => c.bytes));
   if (bytes.length !== h.size || sha256(bytes) !== h.sha256) return null;
   return bytes;
