@@ -11,6 +11,7 @@ PACKAGES=(
   poppler-utils         # pdftotext, to read exported PDFs back
   python3-torch         # PyTorch, the reference in bench/ (and its tests)
   libopenblas0-pthread  # OpenBLAS for PyTorch: without it torch falls back to the reference BLAS (~7x slower)
+  postgresql            # PostgreSQL server binaries: the store tests start a throwaway cluster (test/helpers/postgres.ts)
 )
 
 missing=()

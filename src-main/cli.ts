@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   agent: async () => import('./cli/agent.js').then((m) => ({ usage: m.AGENT_USAGE, run: m.runAgent })),
   predict: async () => import('./cli/inspect.js').then((m) => ({ usage: m.PREDICT_USAGE, run: m.runPredict })),
   import: async () => import('./cli/inspect.js').then((m) => ({ usage: m.IMPORT_USAGE, run: m.runImport })),
+  store: async () => import('./cli/store.js').then((m) => ({ usage: m.STORE_USAGE, run: m.runStore })),
   mistakes: async () => import('./cli/inspect.js').then((m) => ({ usage: m.MISTAKES_USAGE, run: m.runMistakes })),
 };
 

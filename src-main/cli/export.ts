@@ -2,9 +2,9 @@ import { EXPORT_FORMATS, RUN_STATUSES } from '../api/contract.js';
 import type { RunStatus } from '../store/types.js';
 import { exportReport, type ExportFormat } from '../report/export.js';
 import { parseFlags, UsageError } from './args.js';
-import { withReadStore } from './open.js';
+import { STORE_FLAGS, storeFromFlags, withReadStore } from './open.js';
 
-export const EXPORT_USAGE = `vitlab export ID...|--all|--status S[,S]|--search TEXT|--sweep ID [--format md|html|pdf|csv|json] [--out PATH] [--force] [--baseline ID] [--db PATH]
+export const EXPORT_USAGE = `vitlab export ID...|--all|--status S[,S]|--search TEXT|--sweep ID [--format md|html|pdf|csv|json] [--out PATH] [--force] [--baseline ID] [--store URL|PATH]
   Exports a report: md/html/pdf of one run is its run report (the seed report's form), of several
   runs a comparison report (Pareto front, per-class table, what differs, deltas against --baseline,
   default the first id); csv/json is the runs table, one row per run.
@@ -31,7 +31,7 @@ export async function runExport(argv: string[], print: (s: string) => void): Pro
   const { values, positionals } = parseFlags(
     argv,
     {
-      db: { type: 'string' },
+      ...STORE_FLAGS,
       format: { type: 'string', short: 'f' },
       out: { type: 'string', short: 'o' },
       force: { type: 'boolean' },
@@ -59,11 +59,11 @@ export async function runExport(argv: string[], print: (s: string) => void): Pro
   if (values.force && out === undefined) throw new UsageError('--force only makes sense with --out');
 
   // Exporting reads: a missing database is a mistake to report, not one to create.
-  return withReadStore(values.db as string | undefined, async (store) => {
+  return withReadStore(storeFromFlags(values), async (store) => {
     const ids = filtered
-      ? store
-          .list({ status, search: values.search as string | undefined, sweepId: values.sweep as string | undefined, sort: 'createdAt', dir: 'asc', limit: 10_000 })
-          .rows.map((r) => r.id)
+      ? (await store.list({ status, search: values.search as string | undefined, sweepId: values.sweep as string | undefined, sort: 'createdAt', dir: 'asc', limit: 10_000 })).rows.map(
+          (r) => r.id,
+        )
       : positionals;
     if (ids.length === 0) throw new Error('no run matches the filter');
     const result = await exportReport(

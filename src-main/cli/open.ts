@@ -1,30 +1,45 @@
 import { resolve } from 'node:path';
 import { openEngine, type Engine } from '../app/engine.js';
-import { defaultDbPath, openDatabase, type DB } from '../store/db.js';
 import { describeStoreFailure } from '../store/errors.js';
-import { RunStore } from '../store/runs.js';
+import { openStore, storeKindOf, storeLocation } from '../store/open-store.js';
+import { redactUrl } from '../store/redact.js';
+import type { Store } from '../store/store.js';
+import { UsageError } from './args.js';
+
+/** `--store URL|PATH` (PostgreSQL URL or SQLite file) for the commands that can use either store. */
+export const STORE_FLAGS = { store: { type: 'string' as const }, db: { type: 'string' as const } };
+
+/** The store a command names: `--store`, else `--db`, else VITLAB_STORE, else VITLAB_DB / the default file. */
+export function storeFromFlags(values: { store?: unknown; db?: unknown }): string {
+  const store = values.store as string | undefined;
+  const db = values.db as string | undefined;
+  if (store !== undefined && db !== undefined) throw new UsageError('give --store or --db, not both (--store takes a SQLite path too)');
+  if (store !== undefined && store.trim() === '') throw new UsageError('--store: give a postgres:// URL or a SQLite file path');
+  return storeLocation(store ?? db);
+}
 
 /**
- * The database for a command that only reads (ls, show, export): opened read-only, so it is never
- * created, initialised, migrated or written — a typo in --db is an error naming the path, and the
- * command works while another process holds the write lock. Statuses come with the heartbeat rule
- * applied (a run whose process died reads `interrupted`) without writing it down. SQLite's own
- * failures (a damaged file) come out naming the file.
+ * The store for a command that only reads (ls, show, export): SQLite is opened read-only, so it
+ * is never created, initialised, migrated or written — a typo in --db is an error naming the path,
+ * and the command works while another process holds the write lock; PostgreSQL is not migrated
+ * (an older schema is refused). Statuses come with the heartbeat rule applied (a run whose process
+ * died reads `interrupted`) without writing it down. The engine's own failures (a damaged file, a
+ * lost connection) come out naming the store, a PostgreSQL URL without its password.
  */
-export async function withReadStore<T>(dbFlag: string | undefined, fn: (store: RunStore, dbPath: string) => T | Promise<T>): Promise<T> {
-  const dbPath = resolve(dbFlag ?? defaultDbPath());
-  let db: DB;
+export async function withReadStore<T>(location: string, fn: (store: Store, where: string) => T | Promise<T>): Promise<T> {
+  const where = redactUrl(storeKindOf(location) === 'sqlite' ? resolve(location) : location);
+  let store: Store;
   try {
-    db = openDatabase(dbPath, { readonly: true });
+    store = await openStore(location, { readonly: true, create: false });
   } catch (e) {
-    throw describeStoreFailure(e, dbPath);
+    throw describeStoreFailure(e, where);
   }
   try {
-    return await fn(new RunStore(db), dbPath);
+    return await fn(store, store.describe());
   } catch (e) {
-    throw describeStoreFailure(e, dbPath);
+    throw describeStoreFailure(e, where);
   } finally {
-    db.close();
+    await store.close();
   }
 }
 

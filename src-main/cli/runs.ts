@@ -10,13 +10,13 @@ import { computeCost } from '../vit/cost.js';
 import { modelSummary } from '../vit/summary.js';
 import { CONFIG_FLAGS, configFromFlags, numberFlag, parseFlags, UsageError } from './args.js';
 import { costText, describeModel } from './cost.js';
-import { withEngine, withReadStore } from './open.js';
+import { STORE_FLAGS, storeFromFlags, withEngine, withReadStore } from './open.js';
 import { textTable } from './table.js';
 import { DB_FLAGS } from './train.js';
 import { watchRuns } from './watch.js';
 
 
-export const LS_USAGE = `vitlab ls [--db PATH] [--sort FIELD] [--asc] [--status S[,S]] [--search TEXT] [--limit N] [--groups] [--json]
+export const LS_USAGE = `vitlab ls [--store URL|PATH] [--sort FIELD] [--asc] [--status S[,S]] [--search TEXT] [--limit N] [--groups] [--json]
   Lists stored runs, newest first unless --sort names a field (testAcc, params, macsPerImage, depth, …).
   --groups: one line per config (runs equal but for the seed) with n, test accuracy mean ± std,
   min–max and 95 % interval, best mean first (--sort n, testAccStd, testLoss, params, … for others).`;
@@ -24,7 +24,7 @@ export const LS_USAGE = `vitlab ls [--db PATH] [--sort FIELD] [--asc] [--status 
 export async function runLs(argv: string[], print: (s: string) => void): Promise<number> {
   const { values } = parseFlags(
     argv,
-    { ...DB_FLAGS, sort: { type: 'string' }, asc: { type: 'boolean' }, status: { type: 'string' }, search: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, groups: { type: 'boolean' } },
+    { ...DB_FLAGS, ...STORE_FLAGS, sort: { type: 'string' }, asc: { type: 'boolean' }, status: { type: 'string' }, search: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, groups: { type: 'boolean' } },
     { configFlags: false },
   );
   if (values.help) {
@@ -33,7 +33,7 @@ export async function runLs(argv: string[], print: (s: string) => void): Promise
   }
   const status = (values.status as string | undefined)?.split(',').map((s) => s.trim());
   for (const s of status ?? []) if (!RUN_STATUSES.includes(s as RunStatus)) throw new UsageError(`--status: "${s}" is not one of ${RUN_STATUSES.join(', ')}`);
-  return withReadStore(values.db as string | undefined, (store, dbPath) => {
+  return withReadStore(storeFromFlags(values), async (store, where) => {
     // The same run filters and page for the run list and the grouped list.
     const query = {
       status: status as RunStatus[] | undefined,
@@ -43,17 +43,17 @@ export async function runLs(argv: string[], print: (s: string) => void): Promise
     };
     const sort = values.sort as string | undefined;
     if (values.groups) {
-      const groups = store.listGroups({ ...query, sort: (sort ?? 'testAcc') as GroupSortField });
-      print(values.json ? JSON.stringify(groups, null, 2) : groupsText(groups, dbPath));
+      const groups = await store.listGroups({ ...query, sort: (sort ?? 'testAcc') as GroupSortField });
+      print(values.json ? JSON.stringify(groups, null, 2) : groupsText(groups, where));
       return 0;
     }
-    const result = store.list({ ...query, sort: (sort ?? 'createdAt') as SortField });
+    const result = await store.list({ ...query, sort: (sort ?? 'createdAt') as SortField });
     if (values.json) {
       print(JSON.stringify(result, null, 2));
       return 0;
     }
     if (result.rows.length === 0) {
-      print(`no runs in ${dbPath}`);
+      print(`no runs in ${where}`);
       return 0;
     }
     print(
@@ -81,18 +81,18 @@ export async function runLs(argv: string[], print: (s: string) => void): Promise
   });
 }
 
-export const SHOW_USAGE = `vitlab show ID [--db PATH] [--json]
+export const SHOW_USAGE = `vitlab show ID [--store URL|PATH] [--json]
   Everything stored about a run: config, environment, per-epoch metrics, result block, cost.`;
 
 export async function runShow(argv: string[], print: (s: string) => void): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { ...DB_FLAGS, json: { type: 'boolean' } }, { positionals: true, configFlags: false });
+  const { values, positionals } = parseFlags(argv, { ...DB_FLAGS, ...STORE_FLAGS, json: { type: 'boolean' } }, { positionals: true, configFlags: false });
   if (values.help) {
     print(SHOW_USAGE);
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('give exactly one run id');
-  return withReadStore(values.db as string | undefined, (store) => {
-    const run = store.get(positionals[0]);
+  return withReadStore(storeFromFlags(values), async (store) => {
+    const run = await store.get(positionals[0]);
     if (values.json) {
       print(JSON.stringify(run, null, 2));
       return 0;

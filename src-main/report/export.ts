@@ -19,9 +19,9 @@ export type { PdfEngine } from './pdf.js';
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export type ExportInput = RequestInput<'reports/export'>;
 
-/** Where runs come from: the RunStore, or anything with its `get`. */
+/** Where runs come from: the RunStore, a Store (store/store.ts, either backend), or anything with their `get`. */
 export interface ReportSource {
-  get(id: string): RunDetail;
+  get(id: string): RunDetail | Promise<RunDetail>;
 }
 
 export interface ExportOptions {
@@ -73,7 +73,7 @@ export async function exportReport(store: ReportSource, input: ExportInput, opts
     target = checkTarget(input.path, input.force === true);
   }
 
-  const runs = ids.map((id) => store.get(id));
+  const runs = await Promise.all(ids.map((id) => store.get(id)));
   const generatedAt = opts.now?.() ?? new Date();
   const report = { generatedAt, baselineId: input.baselineId };
 
