@@ -41,27 +41,22 @@ CREATE TABLE checkpoint_chunks (
 -- delivered at COMMIT, never for a rolled-back write), whoever wrote it — an agent, serve, the CLI.
 -- A heartbeat alone changes nothing a reader shows, so it is not announced (a running run
 -- heartbeats every 2 s). PostgreSQL folds equal notifications of one transaction into one.
-CREATE FUNCTION vitlab_notify_run() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Agents coming and going (not their heartbeats) likewise on vitlab_agents, with the agent's name.
+-- One function for both: TG_ARGV is (channel, key column).
+CREATE FUNCTION vitlab_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  changed jsonb;
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    PERFORM pg_notify('vitlab_runs', OLD.id);
+    changed := to_jsonb(OLD);
   ELSIF TG_OP = 'INSERT' OR (to_jsonb(OLD) - 'heartbeat_at') IS DISTINCT FROM (to_jsonb(NEW) - 'heartbeat_at') THEN
-    PERFORM pg_notify('vitlab_runs', NEW.id);
+    changed := to_jsonb(NEW);
+  ELSE
+    RETURN NULL;
   END IF;
+  PERFORM pg_notify(TG_ARGV[0], changed ->> TG_ARGV[1]);
   RETURN NULL;
 END $$;
 
-CREATE TRIGGER runs_notify AFTER INSERT OR UPDATE OR DELETE ON runs FOR EACH ROW EXECUTE FUNCTION vitlab_notify_run();
-
--- Agents coming and going (not their heartbeats) on channel vitlab_agents, with the agent's name.
-CREATE FUNCTION vitlab_notify_agent() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'DELETE' THEN
-    PERFORM pg_notify('vitlab_agents', OLD.name);
-  ELSIF TG_OP = 'INSERT' OR (to_jsonb(OLD) - 'heartbeat_at') IS DISTINCT FROM (to_jsonb(NEW) - 'heartbeat_at') THEN
-    PERFORM pg_notify('vitlab_agents', NEW.name);
-  END IF;
-  RETURN NULL;
-END $$;
-
-CREATE TRIGGER agents_notify AFTER INSERT OR UPDATE OR DELETE ON agents FOR EACH ROW EXECUTE FUNCTION vitlab_notify_agent();
+CREATE TRIGGER runs_notify AFTER INSERT OR UPDATE OR DELETE ON runs FOR EACH ROW EXECUTE FUNCTION vitlab_notify('vitlab_runs', 'id');
+CREATE TRIGGER agents_notify AFTER INSERT OR UPDATE OR DELETE ON agents FOR EACH ROW EXECUTE FUNCTION vitlab_notify('vitlab_agents', 'name');

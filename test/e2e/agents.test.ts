@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src-main/store/open-store.js';
 import { resolveConfig } from '../../src-main/vit/config.js';
 import { until } from '../fixtures/wait.js';
+import { startAgent } from '../helpers/agent.js';
 import { go, shot } from './flows.js';
 import { openDashboard } from './serve.js';
 
@@ -15,7 +14,6 @@ import { openDashboard } from './serve.js';
  * while a real `vitlab agent` process trains a run of the same store (a SQLite file here: the
  * panel reads agents/list whatever the backend).
  */
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-e2e-agents-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -25,11 +23,7 @@ describe('agents in the dashboard', () => {
     const store = await openStore(dbPath);
     // Queued before serve starts and claimed by the agent first, so that serve's own queue does not take it.
     const id = await store.createRun({ config: resolveConfig({ epochs: 1000, limitTrain: 600, limitTest: 200 }, 'tiny'), name: 'agent-trained' });
-    const agent = spawn(process.execPath, [path.join(root, 'bin/vitlab.js'), 'agent', '--store', dbPath, '--name', 'lab-pc-1', '--work', path.join(tmp, 'w')], {
-      env: { ...process.env, VITLAB_TRAIN_THREADS: '1' },
-      stdio: 'ignore',
-    });
-    const exited = new Promise((r) => agent.on('exit', (code) => r(code)));
+    const { child: agent, exited } = startAgent(dbPath, 'lab-pc-1', path.join(tmp, 'w'));
     await until('the agent training the run', async () => {
       const r = await store.get(id);
       return r.status === 'running' && r.agent === 'lab-pc-1';

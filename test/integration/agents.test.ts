@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { agentsOf } from '../../src-main/store/agents.js';
 import { checkpointBlobsOf } from '../../src-main/store/checkpoint-blobs.js';
@@ -10,45 +8,30 @@ import { openStore } from '../../src-main/store/open-store.js';
 import type { Store } from '../../src-main/store/store.js';
 import { resolveConfig, type RunConfig } from '../../src-main/vit/config.js';
 import { sleep } from '../fixtures/wait.js';
+import { startAgent as spawnAgent, type AgentProcess } from '../helpers/agent.js';
 import { usePostgres } from '../helpers/postgres.js';
 
 /**
  * Real `vitlab agent` processes draining one queue of tiny real runs (Fashion-MNIST slices), on
  * PostgreSQL (a throwaway cluster) and on one SQLite file. Agents heartbeat every 200 ms, so a
  * killed agent's run is stale after 1.5 s (liveness.ts: 7.5 heartbeats), as every process agrees
- * through VITLAB_HEARTBEAT_MS. One training thread per worker: three agents share two cores, and
- * a run's numbers depend on its thread count (train/parallel.ts), not on which agent ran it.
+ * through VITLAB_HEARTBEAT_MS.
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-agents-'));
 const HEARTBEAT_MS = 200;
 const STALE_MS = 1500;
 const pgHolder = usePostgres();
 
-interface AgentProc {
-  name: string;
-  child: ChildProcess;
-  log: () => string;
-  exited: Promise<number | null>;
-}
-
-const started: AgentProc[] = [];
+const started: AgentProcess[] = [];
 afterAll(async () => {
   for (const a of started) if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGKILL');
   await Promise.all(started.map((a) => a.exited));
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function startAgent(location: string, name: string, extra: string[] = []): AgentProc {
-  const child = spawn(process.execPath, [path.join(root, 'bin/vitlab.js'), 'agent', '--store', location, '--name', name, '--work', path.join(tmp, `work-${name}`), ...extra], {
-    env: { ...process.env, VITLAB_HEARTBEAT_MS: String(HEARTBEAT_MS), VITLAB_TRAIN_THREADS: '1', VITLAB_STEP_POINTS: '2' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const a = { name, child, log: () => log, exited };
+function startAgent(location: string, name: string, args: string[] = []): AgentProcess {
+  const a = spawnAgent(location, name, path.join(tmp, `work-${name}`), { args, env: { VITLAB_HEARTBEAT_MS: String(HEARTBEAT_MS), VITLAB_STEP_POINTS: '2' } });
   started.push(a);
   return a;
 }

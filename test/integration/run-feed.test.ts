@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../src-main/api/contract.js';
@@ -10,6 +8,7 @@ import { listenForRuns } from '../../src-main/api/run-feed.js';
 import { openStore } from '../../src-main/store/open-store.js';
 import { resolveConfig } from '../../src-main/vit/config.js';
 import { until } from '../fixtures/wait.js';
+import { startAgent } from '../helpers/agent.js';
 import { usePostgres } from '../helpers/postgres.js';
 
 /**
@@ -17,7 +16,6 @@ import { usePostgres } from '../helpers/postgres.js';
  * connection) turns the triggers' notifications into the dashboard's events, with no polling.
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-feed-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const pgHolder = usePostgres();
@@ -31,11 +29,7 @@ describe('LISTEN/NOTIFY feed', () => {
     try {
       const id = await store.createRun({ config: resolveConfig({ epochs: 2, limitTrain: 600, limitTest: 300 }, 'tiny') });
       await until('the new run announced', () => events.some((e) => e.type === 'runs/changed' && e.reason === 'created'));
-      const agent = spawn(process.execPath, [path.join(root, 'bin/vitlab.js'), 'agent', '--store', url, '--name', 'feed', '--work', path.join(tmp, 'w')], {
-        env: { ...process.env, VITLAB_HEARTBEAT_MS: '200', VITLAB_TRAIN_THREADS: '1' },
-        stdio: 'ignore',
-      });
-      const exited = new Promise((r) => agent.on('exit', (code) => r(code)));
+      const agent = startAgent(url, 'feed', path.join(tmp, 'w'), { env: { VITLAB_HEARTBEAT_MS: '200' } });
       await until('the completion announced', () => events.some((e) => e.type === 'run/status' && e.runId === id && e.status === 'completed'));
       const statuses = events.flatMap((e) => (e.type === 'run/status' && e.runId === id ? [e.status] : []));
       expect(statuses).toEqual(['queued', 'running', 'completed']);
@@ -43,8 +37,8 @@ describe('LISTEN/NOTIFY feed', () => {
       const stored = (await store.get(id)).epochs;
       expect(epochs.map((m) => [m.epoch, m.testAcc])).toEqual(stored.map((m) => [m.epoch, m.testAcc]));
       expect(events.some((e) => e.type === 'agents/changed')).toBe(true);
-      agent.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      agent.child.kill('SIGTERM');
+      expect(await agent.exited).toBe(0);
       await until('the agent leaving announced', () => events.filter((e) => e.type === 'agents/changed').length >= 2);
     } finally {
       await feed.close();
