@@ -72,6 +72,9 @@ class Refused extends StoreError {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How long a refused run is left out of this agent's claims before it is judged again. */
+const REFUSAL_MS = 60_000;
+
 /**
  * Failures worth another try: SQLite's lock held by another process, PostgreSQL's serialization
  * failure, deadlock, admin shutdown or a lost connection (pg-errors.ts ends its message with the code).
@@ -83,8 +86,12 @@ function transient(e: unknown): boolean {
 
 export class Agent {
   private readonly active = new Map<string, Active>();
-  /** Runs this machine will not train, with why (said once each). */
-  private readonly refused = new Map<string, string>();
+  /**
+   * Runs this machine will not train, and since when: excluded from its claims for REFUSAL_MS
+   * (free memory changes), judged again after; why is said once per run.
+   */
+  private readonly refused = new Map<string, number>();
+  private readonly said = new Set<string>();
   private readonly agents: AgentRegistry;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
@@ -172,6 +179,8 @@ export class Agent {
 
   /** Claims queued runs while there is room. */
   private async fill(): Promise<void> {
+    const now = Date.now();
+    for (const [id, at] of this.refused) if (now - at > REFUSAL_MS) this.refused.delete(id);
     while (!this.stopping && this.active.size < this.opts.concurrency) {
       const filter = claimFilterOf(this.opts.accepts, [...this.refused.keys()]);
       let run: RunSummary | null;
@@ -187,8 +196,9 @@ export class Agent {
         });
       } catch (e) {
         if (!(e instanceof Refused)) throw e;
-        this.refused.set(e.run.id, e.why);
-        this.opts.log(`run ${e.run.id} (${e.run.name}) stays queued for other agents: ${e.why}`);
+        this.refused.set(e.run.id, Date.now());
+        if (!this.said.has(e.run.id)) this.opts.log(`run ${e.run.id} (${e.run.name}) stays queued for other agents: ${e.why}`);
+        this.said.add(e.run.id);
         continue;
       }
       if (!run) return;

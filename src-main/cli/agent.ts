@@ -59,26 +59,27 @@ export async function runAgent(argv: string[], print: (s: string) => void): Prom
     heartbeatMs: live.heartbeatMs,
     log,
   });
+  // Listening before the start, so a signal while it registers stops it cleanly too. A second
+  // signal (npm forwarding Ctrl-C again) must not kill the stop half-way: repeats are ignored.
+  const signal = new Promise<string>((resolve) => {
+    let got = false;
+    const stop = (s: string) => {
+      if (got) return;
+      got = true;
+      resolve(s);
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
   try {
     await agent.start();
   } catch (e) {
     await store.close();
     throw e;
   }
-  const signal = await new Promise<string>((resolve) => {
-    // A second signal (npm forwarding Ctrl-C again) must not kill the stop half-way: the
-    // handlers stay installed and repeats are ignored.
-    let got: string | null = null;
-    const stop = (s: string) => {
-      if (got) return;
-      got = s;
-      resolve(s);
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-  });
-  log(`${signal}: stopping; running runs become interrupted and are resumed by another agent`);
-  await agent.stop(signal);
+  const got = await signal;
+  log(`${got}: stopping; running runs become interrupted and are resumed by another agent`);
+  await agent.stop(got);
   await store.close();
   return 0;
 }

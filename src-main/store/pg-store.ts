@@ -266,7 +266,7 @@ export class PgStore implements Store {
       const now = this.stamp();
       const r = await db
         .updateTable('runs')
-        .set((eb) => ({ status: 'running', started_at: eb.fn.coalesce('started_at', eb.val(now)), heartbeat_at: now }))
+        .set((eb) => ({ status: 'running', started_at: eb.fn.coalesce('started_at', eb.val(now)), heartbeat_at: now, agent: null }))
         .where('id', '=', id)
         .where('status', '=', 'queued')
         .executeTakeFirst();
@@ -294,7 +294,7 @@ export class PgStore implements Store {
       const now = this.stamp();
       await db
         .updateTable('runs')
-        .set((eb) => ({ status: 'running', started_at: eb.fn.coalesce('started_at', eb.val(now)), heartbeat_at: now }))
+        .set((eb) => ({ status: 'running', started_at: eb.fn.coalesce('started_at', eb.val(now)), heartbeat_at: now, agent: null }))
         .where('id', '=', next.id)
         .execute();
       const row = await this.summaries(db).where('id', '=', next.id).executeTakeFirstOrThrow();

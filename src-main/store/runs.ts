@@ -86,7 +86,8 @@ export class RunStore {
       storedStatus: p<RunStatus>('SELECT status FROM runs WHERE id = ?').pluck(),
       summary: p<RunRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE id = ?`),
       detail: p<RunRow>(`SELECT ${SUMMARY_COLUMNS}, versions_json, machine_json FROM runs WHERE id = ?`),
-      claim: p(`UPDATE runs SET status = 'running', started_at = coalesce(started_at, @now), heartbeat_at = @now
+      // agent = NULL: whoever claims says who it is (an agent records itself after, in the same transaction).
+      claim: p(`UPDATE runs SET status = 'running', started_at = coalesce(started_at, @now), heartbeat_at = @now, agent = NULL
         WHERE id = @id AND status = 'queued'`),
       markStarted: p(`UPDATE runs SET status = 'running', started_at = coalesce(started_at, @now), heartbeat_at = @now,
         backend = @backend, versions_json = @versions_json, machine_json = @machine_json
