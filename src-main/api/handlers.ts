@@ -47,7 +47,7 @@ export async function dispatch(name: string, input: unknown, ctx: HandlerContext
   try {
     // The database file deleted or replaced under a running app: every request but the info says
     // so, rather than answering from (and writing into) a file that is gone.
-    if (n !== 'system/info') ctx.supervisor.store.assertFileIntact();
+    if (n !== 'system/info') ctx.supervisor?.store.assertFileIntact();
     const handler = handlers[n] as (i: unknown, c: HandlerContext) => unknown;
     return { ok: true, result: (await handler(parsed.data, ctx)) as RequestResult<RequestName> };
   } catch (e) {

@@ -178,7 +178,8 @@ export async function serve(ctx: HandlerContext, opts: ServeOptions): Promise<Ru
   const broadcast = (event: ApiEvent) => {
     for (const ws of clients) sendTo(ws, { event });
   };
-  const unsubscribers = [ctx.supervisor.on(broadcast), ...(opts.moreEvents ? [opts.moreEvents(broadcast)] : [])];
+  // The supervisor's events, and those of a shared store's LISTEN feed (serve on PostgreSQL has no supervisor).
+  const unsubscribers = [...(ctx.supervisor ? [ctx.supervisor.on(broadcast)] : []), ...(opts.moreEvents ? [opts.moreEvents(broadcast)] : [])];
   wss.on('connection', (ws: WebSocket) => {
     clients.add(ws);
     // A frame over maxPayload, invalid UTF-8, a protocol error: ws closes the socket with the code

@@ -3,19 +3,29 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openEngine } from '../app/engine.js';
+import type { ApiEvent } from '../api/contract.js';
+import { listenForRuns } from '../api/run-feed.js';
 import { serve } from '../api/ws.js';
 import { makeContext } from '../app/context.js';
 import { MAX_IMAGE_BYTES } from '../inspect/formats.js';
+import { defaultAppDataDir } from '../data/datasets.js';
+import { exportReport } from '../report/export.js';
+import { openStore, storeKindOf } from '../store/open-store.js';
+import type { HandlerContext } from '../api/handlers.js';
 import { numberFlag, parseFlags } from './args.js';
+import { STORE_FLAGS, storeFromFlags } from './open.js';
 import { DB_FLAGS } from './train.js';
+import { VERSION } from '../app/context.js';
 
 /** The largest request body or WebSocket message: room for an own image (inspect/predict carries up to MAX_IMAGE_BYTES as base64) and the JSON around it. */
 export const SERVE_MAX_BODY = Math.ceil(MAX_IMAGE_BYTES / 3) * 4 + 64 * 1024;
 
-export const SERVE_USAGE = `vitlab serve [--port N] [--db PATH] [--data DIR] [--concurrency N] [--static DIR]
+export const SERVE_USAGE = `vitlab serve [--port N] [--store URL|PATH] [--data DIR] [--concurrency N] [--static DIR]
   Serves the dashboard and its API on 127.0.0.1 only, behind a random token; prints the address to
   open. Queued runs train in worker processes as in the desktop app. Ctrl-C stops (running runs are
-  cancelled and can be resumed; queued runs stay queued).`;
+  cancelled and can be resumed; queued runs stay queued).
+  --store postgres://…: shows a shared PostgreSQL store (runs, groups, curves, comparisons) and
+  trains nothing itself; starting, cancelling and editing runs are refused there for now.`;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -60,14 +70,16 @@ export interface ServeHooks {
 }
 
 export async function runServe(argv: string[], print: (s: string) => void, hooks: ServeHooks = {}): Promise<number> {
-  const { values } = parseFlags(argv, { ...DB_FLAGS, port: { type: 'string' }, concurrency: { type: 'string' }, static: { type: 'string' } }, { configFlags: false });
+  const { values } = parseFlags(argv, { ...DB_FLAGS, ...STORE_FLAGS, port: { type: 'string' }, concurrency: { type: 'string' }, static: { type: 'string' } }, { configFlags: false });
   if (values.help) {
     print(SERVE_USAGE);
     return 0;
   }
+  const location = storeFromFlags(values);
   const staticDir = ensureRenderer(values.static as string | undefined);
+  if (storeKindOf(location) === 'postgres') return serveShared(location, values, staticDir, print, hooks);
   const engine = openEngine({
-    dbPath: values.db as string | undefined,
+    dbPath: location,
     dataDir: values.data as string | undefined,
     concurrency: numberFlag('concurrency', values.concurrency as string | undefined) ?? 1,
   });
@@ -77,8 +89,47 @@ export async function runServe(argv: string[], print: (s: string) => void, hooks
   print(`ViT Lab: ${server.url}`);
   process.stderr.write(`database ${engine.dbPath}\n`);
   hooks.onListening?.(server.url);
+  await untilStopped();
+  process.stderr.write('stopping: cancelling running runs (they can be resumed), keeping the queue…\n');
+  await server.close();
+  await engine.close({ cancelRunning: true });
+  return 0;
+}
+
+/**
+ * `serve --store postgres://…`: the dashboard over a shared store, reads only (the supervisor,
+ * which trains and edits, is SQLite's; on PostgreSQL that is `vitlab agent`'s job).
+ */
+async function serveShared(location: string, values: Record<string, unknown>, staticDir: string, print: (s: string) => void, hooks: ServeHooks): Promise<number> {
+  const store = await openStore(location);
+  try {
+    const ctx: HandlerContext = {
+      store,
+      dbPath: store.describe(),
+      dataDir: (values.data as string | undefined) ?? path.join(defaultAppDataDir(), 'datasets'),
+      version: VERSION,
+      exportReport: (input) => exportReport(store, input, { allowWrite: false }),
+    };
+    // Live updates from every writer of the store (agents on other machines): LISTEN/NOTIFY.
+    const listeners = new Set<(e: ApiEvent) => void>();
+    const feed = await listenForRuns(location, store, (e) => listeners.forEach((l) => l(e)));
+    const moreEvents = (l: (e: ApiEvent) => void) => (listeners.add(l), () => void listeners.delete(l));
+    const server = await serve(ctx, { port: numberFlag('port', values.port as string | undefined), staticDir, maxBody: SERVE_MAX_BODY, moreEvents });
+    print(`ViT Lab: ${server.url}`);
+    process.stderr.write(`store ${store.describe()} (reads only; live updates by LISTEN/NOTIFY)\n`);
+    hooks.onListening?.(server.url);
+    await untilStopped();
+    await server.close();
+    await feed.close();
+  } finally {
+    await store.close();
+  }
+  return 0;
+}
+
+function untilStopped(): Promise<void> {
   let stopping = false;
-  await new Promise<void>((resolve) => {
+  return new Promise<void>((resolve) => {
     // One Ctrl-C under `npm start` arrives twice (from the terminal to the whole process group,
     // and forwarded by npm, late when the machine is loaded: seen after the stop had finished),
     // so a repeat is ignored rather than taken for "stop now", and the handlers stay installed
@@ -91,8 +142,4 @@ export async function runServe(argv: string[], print: (s: string) => void, hooks
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  process.stderr.write('stopping: cancelling running runs (they can be resumed), keeping the queue…\n');
-  await server.close();
-  await engine.close({ cancelRunning: true });
-  return 0;
 }

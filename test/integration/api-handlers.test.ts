@@ -93,13 +93,13 @@ describe('runs/update and runs/delete', () => {
   it('deletes runs with their checkpoint folders; an unknown id is not_found', async () => {
     const a = finishedRun('completed', 'delete a');
     const b = finishedRun('cancelled', 'delete b');
-    const folder = path.join(ctx.supervisor.opts.checkpointRoot, a, 'epoch-0001');
+    const folder = path.join(ctx.supervisor!.opts.checkpointRoot, a, 'epoch-0001');
     fs.mkdirSync(folder, { recursive: true });
     fs.writeFileSync(path.join(folder, 'model.json'), '{}');
     expect(await ok('runs/delete', { ids: [a, b] })).toEqual({ deleted: [a, b] });
     expect(engine.store.getStatus(a)).toBeUndefined();
     expect(engine.store.getStatus(b)).toBeUndefined();
-    expect(fs.existsSync(path.join(ctx.supervisor.opts.checkpointRoot, a))).toBe(false);
+    expect(fs.existsSync(path.join(ctx.supervisor!.opts.checkpointRoot, a))).toBe(false);
     expect(await refused('runs/delete', { ids: [a] })).toMatchObject({ code: 'not_found' });
   });
 });

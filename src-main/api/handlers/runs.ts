@@ -3,34 +3,40 @@ import { repeatName, withSeeds } from '../../../src-shared/groups.js';
 import { estimatorFor } from '../../runs/estimator.js';
 import { resolveConfig, type RunConfig } from '../../vit/config.js';
 import { seedsOf } from './repeats.js';
-import type { HandlersOf } from './types.js';
+import { storeOf, supervisorOf, type HandlersOf } from './types.js';
 
 /** Runs: list, read, start (with repeats over seeds), stop, resume, change, delete, estimate, weights out. */
 export const runHandlers: HandlersOf<'runs'> = {
-  'runs/list': (q, ctx) => ctx.supervisor.store.list(q),
-  'runs/get': ({ id }, ctx) => ctx.supervisor.store.get(id),
-  'runs/groups': (q, ctx) => ctx.supervisor.store.listGroups(q),
-  'runs/steps': ({ ids }, ctx) => Object.fromEntries(ids.filter((i) => ctx.supervisor.store.has(i)).map((i) => [i, ctx.supervisor.store.steps.get(i)])),
+  'runs/list': (q, ctx) => storeOf(ctx).list(q),
+  'runs/get': ({ id }, ctx) => storeOf(ctx).get(id),
+  'runs/groups': (q, ctx) => storeOf(ctx).listGroups(q),
+  'runs/steps': async ({ ids }, ctx) => {
+    const store = storeOf(ctx);
+    const out: Record<string, Awaited<ReturnType<typeof store.steps>>> = {};
+    for (const i of ids) if (await store.has(i)) out[i] = await store.steps(i);
+    return out;
+  },
   'runs/start': (i, ctx) => {
     const config = resolveConfig(i.config as Partial<RunConfig>, i.preset);
     const seeds = seedsOf(i, config.seed) ?? [config.seed];
-    const ids = withSeeds(config, seeds).map((c) => ctx.supervisor.enqueue(c, { name: repeatName(i.name, c.seed, seeds.length), tags: i.tags, notes: i.notes }));
+    const supervisor = supervisorOf(ctx, 'runs/start');
+    const ids = withSeeds(config, seeds).map((c) => supervisor.enqueue(c, { name: repeatName(i.name, c.seed, seeds.length), tags: i.tags, notes: i.notes }));
     return { id: ids[0]!, ids };
   },
-  'runs/cancel': ({ id }, ctx) => ({ id, status: ctx.supervisor.cancel(id) }),
-  'runs/delete': async ({ ids }, ctx) => ({ deleted: await ctx.supervisor.delete(ids) }),
+  'runs/cancel': ({ id }, ctx) => ({ id, status: supervisorOf(ctx, 'runs/cancel').cancel(id) }),
+  'runs/delete': async ({ ids }, ctx) => ({ deleted: await supervisorOf(ctx, 'runs/delete').delete(ids) }),
   'runs/resume': ({ id }, ctx) => {
-    ctx.supervisor.resume(id);
+    supervisorOf(ctx, 'runs/resume').resume(id);
     return { id };
   },
   'runs/update': (i, ctx) => {
-    ctx.supervisor.update(i.id, { name: i.name, notes: i.notes, tags: i.tags });
+    supervisorOf(ctx, 'runs/update').update(i.id, { name: i.name, notes: i.notes, tags: i.tags });
     return { id: i.id };
   },
   'runs/exportWeights': (i, ctx) => {
     if (!ctx.exportWeights) throw new DomainError('unavailable', 'weight exports are not available in this build');
     return ctx.exportWeights(i);
   },
-  'runs/estimate': (i, ctx) => estimatorFor(ctx.supervisor.store).forConfig(resolveConfig(i.config as Partial<RunConfig>, i.preset), { probe: i.probe }),
-  'runs/estimate-stored': ({ id }, ctx) => estimatorFor(ctx.supervisor.store).forStoredRun(id),
+  'runs/estimate': (i, ctx) => estimatorFor(supervisorOf(ctx, 'runs/estimate').store).forConfig(resolveConfig(i.config as Partial<RunConfig>, i.preset), { probe: i.probe }),
+  'runs/estimate-stored': ({ id }, ctx) => estimatorFor(supervisorOf(ctx, 'runs/estimate-stored').store).forStoredRun(id),
 };

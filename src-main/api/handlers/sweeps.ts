@@ -4,25 +4,27 @@ import { estimatorFor } from '../../runs/estimator.js';
 import { planSweep, sweepRunName } from '../../runs/sweep.js';
 import { resolveConfig, type RunConfig } from '../../vit/config.js';
 import { sweepGrid } from './repeats.js';
-import type { HandlersOf } from './types.js';
+import { admissionOf, supervisorOf, type HandlersOf } from './types.js';
 
 /** Sweeps: a grid planned with the same admission as a single run, started, or estimated. */
 export const sweepHandlers: HandlersOf<'sweeps'> = {
   'sweeps/preview': (i, ctx) => {
     const base = resolveConfig(i.base as Partial<RunConfig>);
-    const plan = planSweep(base, sweepGrid(i, base), { validate: (c) => validateRun(c, ctx.supervisor.admission) });
+    const plan = planSweep(base, sweepGrid(i, base), { validate: (c) => validateRun(c, admissionOf(ctx)) });
     return { ...plan, total: plan.runs.length + plan.skipped.length };
   },
   'sweeps/start': (i, ctx) => {
     const base = resolveConfig(i.base as Partial<RunConfig>);
     const grid = sweepGrid(i, base);
-    const plan = planSweep(base, grid, { validate: (c) => validateRun(c, ctx.supervisor.admission) });
+    const supervisor = supervisorOf(ctx, 'sweeps/start');
+    const plan = planSweep(base, grid, { validate: (c) => validateRun(c, supervisor.admission) });
     if (plan.runs.length === 0) throw new DomainError('invalid_input', 'sweep: no valid combination to run', { issues: plan.skipped.flatMap((s) => s.issues) });
-    return { ...ctx.supervisor.queueSweep(plan, { name: i.name, grid, base }), skipped: plan.skipped };
+    return { ...supervisor.queueSweep(plan, { name: i.name, grid, base }), skipped: plan.skipped };
   },
   'sweeps/estimate': async (i, ctx) => {
-    const plan = planSweep(resolveConfig(i.base as Partial<RunConfig>), i.grid as never, { validate: (c) => validateRun(c, ctx.supervisor.admission) });
-    const q = await estimatorFor(ctx.supervisor.store).forQueue(plan.runs.map((r) => r.config), { probe: i.probe });
+    const supervisor = supervisorOf(ctx, 'sweeps/estimate');
+    const plan = planSweep(resolveConfig(i.base as Partial<RunConfig>), i.grid as never, { validate: (c) => validateRun(c, supervisor.admission) });
+    const q = await estimatorFor(supervisor.store).forQueue(plan.runs.map((r) => r.config), { probe: i.probe });
     return { ...q, runs: q.runs.map((r) => ({ name: sweepRunName(plan.runs[r.index].values), estimate: r.estimate })) };
   },
 };

@@ -4,7 +4,7 @@ import { admissionIssues } from '../../runs/admission.js';
 import { BACKENDS, DATASETS, PRESETS, SEED_CONFIG, validateConfig } from '../../vit/config.js';
 import { computeCost } from '../../vit/cost.js';
 import { modelSummary } from '../../vit/summary.js';
-import type { HandlersOf } from './types.js';
+import { admissionOf, type HandlersOf } from './types.js';
 
 /** What this app is and has: versions, presets, data sets, the live cost check of the form. */
 export const systemHandlers: HandlersOf<'system' | 'cost' | 'data'> = {
@@ -20,7 +20,8 @@ export const systemHandlers: HandlersOf<'system' | 'cost' | 'data'> = {
         return { name, found: false, problem: (e as Error).message };
       }
     }),
-    concurrency: ctx.supervisor.concurrency,
+    // A serve that only reads a shared store trains nothing itself.
+    concurrency: ctx.supervisor?.concurrency ?? 0,
     backends: BACKENDS,
   }),
   'cost/preview': (i, ctx) => {
@@ -29,7 +30,7 @@ export const systemHandlers: HandlersOf<'system' | 'cost' | 'data'> = {
     // The launch form's live check is the one runs/start applies (admission), so Start is offered
     // only for what will be accepted; the cost and summary still show for a valid model that this
     // machine or data folder refuses (a stored run's detail page uses them too).
-    const issues = admissionIssues(r.config, ctx.supervisor.admission);
+    const issues = admissionIssues(r.config, admissionOf(ctx));
     return { ok: issues.length === 0, issues, config: r.config, cost: computeCost(r.config, i.batch ?? r.config.batch), summary: modelSummary(r.config) };
   },
   'data/status': (i) => datasetState(i.dataset),

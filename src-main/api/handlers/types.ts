@@ -1,13 +1,22 @@
 import type { z } from 'zod';
+import { DomainError } from '../../../src-shared/errors.js';
 import type { Inspector } from '../../inspect/service.js';
+import type { AdmissionContext } from '../../runs/admission.js';
 import type { Supervisor } from '../../runs/supervisor.js';
+import { SqliteStore } from '../../store/sqlite-store.js';
 import type { Store } from '../../store/store.js';
 import type { requests, RequestInput, RequestName, RequestResult } from '../contract.js';
 
 export interface HandlerContext {
-  supervisor: Supervisor;
-  /** The asynchronous store, where the transport opened one (a shared store); else the supervisor's file is used. */
+  /**
+   * The writer that trains runs in this process (queue, cancel, resume, edits). Absent where this
+   * process only reads a store it does not run (serve on a PostgreSQL store): those requests are
+   * then refused as unavailable.
+   */
+  supervisor?: Supervisor;
+  /** The store the reads go through (either backend); default the supervisor's SQLite store. */
   store?: Store;
+  /** Where the store is, for messages: a file path or a PostgreSQL URL without its password. */
   dbPath: string;
   dataDir: string;
   version: string;
@@ -17,6 +26,28 @@ export interface HandlerContext {
   inspector?: Inspector;
   /** Exports a run's weights (safetensors, the portable run file). */
   exportWeights?: (input: RequestInput<'runs/exportWeights'>) => Promise<RequestResult<'runs/exportWeights'>>;
+}
+
+/** The supervisor, or an 'unavailable' error saying why this serve cannot do `what`. */
+export function supervisorOf(ctx: HandlerContext, what: string): Supervisor {
+  if (ctx.supervisor) return ctx.supervisor;
+  throw new DomainError('unavailable', `${what}: this serve only reads the store ${ctx.dbPath} (a PostgreSQL store); queue, train and edit runs from a process that runs them (vitlab agent), or serve a SQLite store`);
+}
+
+/** What admission checks here: the supervisor's, else this process's data folder (a preview only). */
+export function admissionOf(ctx: HandlerContext): AdmissionContext {
+  return ctx.supervisor?.admission ?? { dataDir: ctx.dataDir };
+}
+
+const wrapped = new WeakMap<object, Store>();
+
+/** The store the reads go through: the context's, else the supervisor's RunStore behind the Store interface. */
+export function storeOf(ctx: HandlerContext): Store {
+  if (ctx.store) return ctx.store;
+  const runs = supervisorOf(ctx, 'reading runs').store;
+  let s = wrapped.get(runs);
+  if (!s) wrapped.set(runs, (s = new SqliteStore(runs)));
+  return s;
 }
 
 export type Handler<N extends RequestName> = (input: z.output<(typeof requests)[N]['input']>, ctx: HandlerContext) => RequestResult<N> | Promise<RequestResult<N>>;
