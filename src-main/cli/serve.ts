@@ -116,7 +116,7 @@ async function serveShared(location: string, values: Record<string, unknown>, st
     const moreEvents = (l: (e: ApiEvent) => void) => (listeners.add(l), () => void listeners.delete(l));
     const server = await serve(ctx, { port: numberFlag('port', values.port as string | undefined), staticDir, maxBody: SERVE_MAX_BODY, moreEvents });
     print(`ViT Lab: ${server.url}`);
-    process.stderr.write(`store ${store.describe()} (reads only; live updates by LISTEN/NOTIFY)\n`);
+    process.stderr.write(`store ${store.describe()} (reads only)\nlive updates: LISTEN vitlab_runs, vitlab_agents\n`);
     hooks.onListening?.(server.url);
     await untilStopped();
     await server.close();
