@@ -48,5 +48,6 @@ export function isResumable(s: RunStatus): boolean {
 }
 
 export function isRunStatus(s: unknown): s is RunStatus {
-  return typeof s === 'string' && (RUN_STATUSES as readonly string[]).includes(s);
+  // includes compares with SameValueZero: nothing but one of these strings is equal to one.
+  return (RUN_STATUSES as readonly unknown[]).includes(s);
 }

@@ -111,7 +111,8 @@ export async function copyStore(
           const after = cursor;
           q = q.where(sql<boolean>`(${sql.join(t.key.map((k) => sql.ref(k)))}) > (${sql.join(after)})`);
         }
-        const rows = (await q.orderBy(t.key.map((k) => sql.ref(k))).limit(rowsPer).execute()) as Record<string, unknown>[];
+        for (const k of t.key) q = q.orderBy(sql.ref(k));
+        const rows = (await q.limit(rowsPer).execute()) as Record<string, unknown>[];
         if (rows.length === 0) break;
         cursor = t.key.map((_, i) => rows[rows.length - 1][`__k${i}`]);
         const values = rows.map((r) =>

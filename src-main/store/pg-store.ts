@@ -1,9 +1,7 @@
 import { Kysely, PostgresDialect, sql, type Generated, type Insertable, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { EpochMetrics, EvalResult, RunEnvironment, StepPoint } from '../train/messages.js';
-import { parseConfig, type RunConfig } from '../vit/config.js';
-import { computeCost } from '../vit/cost.js';
-import { COLUMN_KEYS, columnOf } from '../../src-shared/fields.js';
+import type { RunConfig } from '../vit/config.js';
 import { canMove, FINAL_STATUSES, isFinished, isResumable, type RunStatus } from '../../src-shared/run-status.js';
 import { NotFoundError, StoreError } from './errors.js';
 import { DERIVED_STATUS_SQL, STALE_REASON } from './liveness.js';
@@ -14,7 +12,8 @@ import { migratePostgres } from './pg-migrate.js';
 import { redactUrl } from './redact.js';
 import {
   countStatuses,
-  defaultRunName,
+  epochRow,
+  newRunRow,
   finiteOrNull,
   newId,
   normaliseTags,
@@ -32,32 +31,12 @@ import type { DeletedRun, FinalStatus, GroupQuery, ListQuery, NewRun, RunSummary
 
 // ── the schema as Kysely sees it (migrations/postgres) ─────────────────────────────────────────
 
-/** The runs table's fixed columns; the config columns (src-shared/fields.ts) are added by name. */
-export interface RunsTable {
+/**
+ * The runs table's fixed columns: a stored RunRow (rows.ts) with `status` as stored, plus the
+ * columns no reader maps; the config columns (src-shared/fields.ts) are added by name.
+ */
+export interface RunsTable extends Omit<RunRow, 'stored_status'> {
   rowid: Generated<number>;
-  id: string;
-  name: string;
-  status: RunStatus;
-  config_json: string;
-  backend: string | null;
-  versions_json: string | null;
-  machine_json: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  heartbeat_at: string | null;
-  error: string | null;
-  notes: string;
-  tags: string;
-  sweep_id: string | null;
-  params: number;
-  macs_per_image: number;
-  macs_per_batch: number;
-  test_acc: number | null;
-  test_loss: number | null;
-  epochs_done: number;
-  checkpoint_path: string | null;
-  priority: number;
   queue_seq: number;
   group_key: Generated<string | null>;
   /** Migration 0006 (store/agents.ts writes them). */
@@ -216,31 +195,18 @@ export class PgStore implements Store {
   // ── writes ──────────────────────────────────────────────────────────────────────────────────
 
   createRun(input: NewRun): Promise<string> {
-    if (input.status !== undefined && input.status !== 'queued') {
-      return Promise.reject(new StoreError(`a new run must be queued, not ${String(input.status)}`, 'invalid-state'));
-    }
-    const config = parseConfig(input.config);
-    const cost = computeCost(config, config.batch);
     const at = this.c.now();
+    let prepared: ReturnType<typeof newRunRow>;
+    try {
+      prepared = newRunRow(input, at);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     return this.tx(async (db) => {
       if (input.sweepId !== undefined && !(await db.selectFrom('sweeps').select('id').where('id', '=', input.sweepId).executeTakeFirst())) {
         throw new NotFoundError('sweep', input.sweepId);
       }
-      const row = {
-        name: input.name?.trim() || defaultRunName(config),
-        status: 'queued' as const,
-        config_json: JSON.stringify(config),
-        ...Object.fromEntries(COLUMN_KEYS.map((k) => [columnOf(k), config[k] ?? null])),
-        created_at: at.toISOString(),
-        notes: input.notes ?? '',
-        tags: JSON.stringify(normaliseTags(input.tags ?? [])),
-        sweep_id: input.sweepId ?? null,
-        params: cost.params.total,
-        macs_per_image: cost.macs.perImage,
-        macs_per_batch: cost.macs.perBatch,
-        priority: input.priority ?? 0,
-        queue_seq: await this.nextQueueSeq(db),
-      };
+      const row = { ...prepared.row, status: 'queued' as const, queue_seq: await this.nextQueueSeq(db) };
       // Five random base36 digits per millisecond: a collision is rare; retrying (inside the
       // transaction, so nothing half-written survives) makes it harmless.
       for (let attempt = 0; ; attempt++) {
@@ -252,7 +218,7 @@ export class PgStore implements Store {
           .returning('id')
           .executeTakeFirst();
         if (inserted) {
-          await db.insertInto('costs').values({ run_id: id, breakdown_json: JSON.stringify(cost) }).execute();
+          await db.insertInto('costs').values({ run_id: id, breakdown_json: prepared.costJson }).execute();
           return id;
         }
         if (attempt >= 5) throw new StoreError(`could not find a free run id after ${attempt + 1} tries`, 'conflict');
@@ -332,22 +298,14 @@ export class PgStore implements Store {
   }
 
   addEpoch(id: string, m: EpochMetrics): Promise<void> {
-    if (!Number.isInteger(m.epoch) || m.epoch < 1) {
-      return Promise.reject(new StoreError(`epoch must be a whole number from 1, got ${m.epoch}`, 'invalid-query'));
+    let row: ReturnType<typeof epochRow>;
+    try {
+      row = epochRow(id, m);
+    } catch (e) {
+      return Promise.reject(e as Error);
     }
     return this.tx(async (db) => {
       await this.statusOf(db, id);
-      const row = {
-        run_id: id,
-        epoch: m.epoch,
-        train_loss: finiteOrNull(m.trainLoss),
-        train_acc: m.trainAcc,
-        test_loss: finiteOrNull(m.testLoss),
-        test_acc: m.testAcc,
-        seconds: m.seconds,
-        samples_per_sec: m.samplesPerSec,
-        lr: m.lr,
-      };
       await db
         .insertInto('epochs')
         .values(row)

@@ -4,13 +4,14 @@
  * used by RunStore and PgStore alike.
  */
 import { randomBytes } from 'node:crypto';
-import type { RunEnvironment } from '../train/messages.js';
-import type { RunConfig } from '../vit/config.js';
-import type { CostBreakdown } from '../vit/cost.js';
-import { withNewFields } from '../../src-shared/fields.js';
+import type { EpochMetrics, RunEnvironment } from '../train/messages.js';
+import { StoreError } from './errors.js';
+import { parseConfig, type RunConfig } from '../vit/config.js';
+import { computeCost, type CostBreakdown } from '../vit/cost.js';
+import { COLUMN_KEYS, columnOf, withNewFields } from '../../src-shared/fields.js';
 import { RUN_STATUSES } from '../../src-shared/run-status.js';
 import { STALE_REASON } from './liveness.js';
-import type { Artifact, ClassResult, Comparison, EpochRecord, RunDetail, RunStatus, RunSummary, Sweep, SweepGrid } from './types.js';
+import type { Artifact, ClassResult, Comparison, EpochRecord, NewRun, RunDetail, RunStatus, RunSummary, Sweep, SweepGrid } from './types.js';
 
 export interface RunRow {
   id: string;
@@ -150,6 +151,50 @@ export interface DetailParts {
   confusionJson: string | undefined | null;
   costJson: string | undefined | null;
   artifacts: { kind: string; epoch: number | null; path: string; created_at: string }[];
+}
+
+/**
+ * A new run's row without its id and queue place (the engines pick those in their transaction):
+ * the config validated, its cost computed, the registry's columns copied out of it.
+ */
+export function newRunRow(input: NewRun, at: Date) {
+  if (input.status !== undefined && input.status !== 'queued') {
+    throw new StoreError(`a new run must be queued, not ${String(input.status)}`, 'invalid-state');
+  }
+  const config = parseConfig(input.config);
+  const cost = computeCost(config, config.batch);
+  const row = {
+    name: input.name?.trim() || defaultRunName(config),
+    config_json: JSON.stringify(config),
+    ...Object.fromEntries(COLUMN_KEYS.map((k) => [columnOf(k), config[k] ?? null])),
+    created_at: at.toISOString(),
+    notes: input.notes ?? '',
+    tags: JSON.stringify(normaliseTags(input.tags ?? [])),
+    sweep_id: input.sweepId ?? null,
+    params: cost.params.total,
+    macs_per_image: cost.macs.perImage,
+    macs_per_batch: cost.macs.perBatch,
+    priority: input.priority ?? 0,
+  };
+  return { row, costJson: JSON.stringify(cost) };
+}
+
+/** An epoch's metrics as its stored row, checked: epochs count from 1; NaN losses are stored as NULL. */
+export function epochRow(runId: string, m: EpochMetrics) {
+  if (!Number.isInteger(m.epoch) || m.epoch < 1) {
+    throw new StoreError(`epoch must be a whole number from 1, got ${m.epoch}`, 'invalid-query');
+  }
+  return {
+    run_id: runId,
+    epoch: m.epoch,
+    train_loss: finiteOrNull(m.trainLoss),
+    train_acc: m.trainAcc,
+    test_loss: finiteOrNull(m.testLoss),
+    test_acc: m.testAcc,
+    seconds: m.seconds,
+    samples_per_sec: m.samplesPerSec,
+    lr: m.lr,
+  };
 }
 
 export function toDetail(row: RunRow & { versions_json: string | null; machine_json: string | null }, p: DetailParts): RunDetail {

@@ -17,6 +17,8 @@ export function matchesClaim(run: RunSummary, filter: ClaimFilter = {}): boolean
  * The Store interface over the synchronous RunStore (better-sqlite3), which stays the SQLite
  * engine. One connection: while a `transaction(fn)` is open (BEGIN IMMEDIATE … COMMIT around an
  * async fn), calls on the outer store wait for it, so nothing from another caller lands inside it.
+ * Code that writes through the RunStore directly (the supervisor) does not wait: an open
+ * transaction here must not await anything that lets such a writer run meanwhile.
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;

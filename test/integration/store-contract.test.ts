@@ -287,6 +287,8 @@ describe.each(BACKENDS)('store contract on $name', (backend) => {
       [3, 1, [b1], [1]],
       [2, 3, [a3, a2, a1], [3, 2, 1]],
     ]);
+    // The group's config is its newest run's, on both engines (not whichever row each picks).
+    expect(res.groups[1].config.seed).toBe(3);
     expect(res.groups[1].testAcc).toMatchObject({ n: 2, mean: 0.6, min: 0.5, max: 0.7 });
     expect(res.groups[1].testAcc!.std).toBeCloseTo(Math.SQRT2 / 10, 12);
     expect((await store.listGroups({ having: { n: { min: 2 } } })).groups.map((g) => g.n)).toEqual([3]);

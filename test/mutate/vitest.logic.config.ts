@@ -15,6 +15,7 @@ export default defineConfig({
       'test/unit/sweep-grid.test.ts',
       'test/unit/sweep.test.ts',
       'test/unit/run-status.test.ts',
+      'test/unit/query-compile.test.ts',
     ],
   },
 });

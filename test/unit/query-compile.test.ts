@@ -3,7 +3,7 @@ import { StoreError } from '../../src-main/store/errors.js';
 import { compileGroupList } from '../../src-main/store/query/compile-groups.js';
 import { compileList, compileWhere, type QueryContext } from '../../src-main/store/query/compile.js';
 import { Binder } from '../../src-main/store/query/dialect.js';
-import type { GroupQuery, ListQuery } from '../../src-main/store/types.js';
+import type { GroupQuery, ListQuery, SortField } from '../../src-main/store/types.js';
 
 /**
  * The query compiler on its own, without SQLite: every expected statement and parameter list
@@ -196,6 +196,42 @@ describe('list: statements, sort and page', () => {
     expect(order({ sort: 'epochs' }, postgres)).toBe('epochs DESC, rowid DESC');
   });
 
+  it('every sort field, ascending on SQLite (NULLS LAST marks the nullable ones)', () => {
+    const expected: Record<SortField, string> = {
+      id: 'id ASC',
+      name: 'name COLLATE NOCASE ASC',
+      status: `${derived('?')} ASC`,
+      createdAt: 'created_at ASC',
+      startedAt: 'started_at ASC NULLS LAST',
+      finishedAt: 'finished_at ASC NULLS LAST',
+      testAcc: 'test_acc ASC NULLS LAST',
+      testLoss: 'test_loss ASC NULLS LAST',
+      params: 'params ASC',
+      macsPerImage: 'macs_per_image ASC',
+      macsPerBatch: 'macs_per_batch ASC',
+      epochsDone: 'epochs_done ASC',
+      backend: 'backend ASC NULLS LAST',
+      dataset: 'dataset ASC',
+      image: 'image ASC',
+      channels: 'channels ASC',
+      classes: 'classes ASC',
+      patch: 'patch ASC',
+      dim: 'dim ASC',
+      depth: 'depth ASC',
+      heads: 'heads ASC',
+      mlp: 'mlp ASC',
+      activation: 'activation ASC',
+      dropout: 'dropout ASC',
+      epochs: 'epochs ASC',
+      batch: 'batch ASC',
+      lr: 'lr ASC',
+      recipe: 'recipe ASC',
+      seed: 'seed ASC',
+      labelSmoothing: 'label_smoothing ASC NULLS LAST',
+    };
+    for (const [sort, first] of Object.entries(expected)) expect(order({ sort: sort as SortField, dir: 'asc' })).toBe(`${first}, rowid ASC`);
+  });
+
   it('name ignores case; status sorts by the derived status, its threshold bound in place', () => {
     expect(order({ sort: 'name', dir: 'asc' })).toBe('name COLLATE NOCASE ASC, rowid ASC');
     expect(order({ sort: 'name' }, postgres)).toBe('lower(name) DESC, rowid DESC');
@@ -269,7 +305,7 @@ describe('grouped list', () => {
     expect(g.groups(['k1', 'k2'])).toEqual({
       sql:
         `SELECT group_key, count(*) AS n, json_group_array(id ${newest}) AS run_ids, json_group_array(seed ${newest}) AS seeds,` +
-        ` json_group_array(${ACC} ${newest}) AS accs, json_group_array(${LOSS} ${newest}) AS losses, config_json AS config_json,` +
+        ` json_group_array(${ACC} ${newest}) AS accs, json_group_array(${LOSS} ${newest}) AS losses, (json_group_array(config_json ${newest}) ->> '$[0]') AS config_json,` +
         ' max(params) AS params, max(macs_per_image) AS macs_per_image, max(created_at) AS created_at' +
         ' FROM runs WHERE group_key IN (SELECT value FROM json_each(?)) GROUP BY group_key',
       params: ['["k1","k2"]'],
@@ -329,7 +365,7 @@ describe('grouped list', () => {
     expect(g.keys.params).toEqual(['completed', T, 'completed', 4, 3, 0]);
     const rows = g.groups(['a', 'b']);
     expect(rows.sql).toContain('json_agg(id ORDER BY created_at DESC, id DESC)::text AS run_ids');
-    expect(rows.sql).toContain('(array_agg(config_json))[1] AS config_json');
+    expect(rows.sql).toContain('(array_agg(config_json ORDER BY created_at DESC, id DESC))[1] AS config_json');
     expect(rows.sql).toMatch(/ WHERE status IN \(\$1\) AND .* IN \(\$3\) AND group_key = ANY\(\$4::text\[\]\) GROUP BY group_key$/);
     expect(rows.params).toEqual(['completed', T, 'completed', ['a', 'b']]);
   });

@@ -39,18 +39,19 @@ function figures(d: DialectSql): Record<GroupFigure, string> {
     createdAt: 'max(created_at)',
   };
 }
-const FIGURE_NAMES = Object.keys(figures(DIALECT_SQL.sqlite)) as GroupFigure[];
+/** The figures' names (computed on use: nothing here runs when the module loads). */
+const figureNames = () => Object.keys(figures(DIALECT_SQL.sqlite)) as GroupFigure[];
 
 type ConfigSort = Exclude<GroupSortField, GroupFigure>;
 /** Config fields a grouped list can sort by: the columned ones but the seed (a group's runs share them). */
 const CONFIG_SORT = Object.fromEntries(COLUMN_KEYS.filter((k) => k !== 'seed').map((k) => [k, columnOf(k)])) as Record<ConfigSort, string>;
 
-const isFigure = (field: string): field is GroupFigure => (FIGURE_NAMES as string[]).includes(field);
+const isFigure = (field: string): field is GroupFigure => (figureNames() as string[]).includes(field);
 
 function sortExpr(field: string, f: Record<GroupFigure, string>): string {
   if (isFigure(field)) return f[field];
   if (Object.hasOwn(CONFIG_SORT, field)) return `max(${CONFIG_SORT[field as ConfigSort]})`;
-  throw new StoreError(`unknown group sort field "${field}" (allowed: ${[...FIGURE_NAMES, ...Object.keys(CONFIG_SORT)].join(', ')})`, 'invalid-query');
+  throw new StoreError(`unknown group sort field "${field}" (allowed: ${[...figureNames(), ...Object.keys(CONFIG_SORT)].join(', ')})`, 'invalid-query');
 }
 
 /** The HAVING conditions on the groups' figures, their bounds bound in `b` (checked first by `checkHaving`). */
@@ -67,10 +68,11 @@ function havingConditions(query: GroupQuery, f: Record<GroupFigure, string>, b: 
 function checkHaving(query: GroupQuery): void {
   for (const [field, range] of Object.entries(query.having ?? {})) {
     if (!range) continue;
-    if (!isFigure(field)) throw new StoreError(`unknown group filter "${field}" (allowed: ${FIGURE_NAMES.join(', ')})`, 'invalid-query');
+    if (!isFigure(field)) throw new StoreError(`unknown group filter "${field}" (allowed: ${figureNames().join(', ')})`, 'invalid-query');
     if (range.min === undefined && range.max === undefined) throw new StoreError(`group filter ${field}: give min or max`, 'invalid-query');
     for (const v of [range.min, range.max]) {
-      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) {
+      // Number.isFinite is false for anything but a finite number (strings included).
+      if (v !== undefined && !Number.isFinite(v)) {
         throw new StoreError(`group filter ${field}: ${String(v)} is not a number`, 'invalid-query');
       }
     }
@@ -126,7 +128,7 @@ export function compileGroupList(query: GroupQuery, ctx: QueryContext): GroupSta
     groups(pageKeys) {
       const g = new Binder(ctx.dialect);
       const agg = (expr: string) => g.sql.jsonArrayAgg(expr, NEWEST);
-      const cols = `group_key, count(*) AS n, ${agg('id')} AS run_ids, ${agg(columnOf('seed'))} AS seeds, ${agg(ACC)} AS accs, ${agg(LOSS)} AS losses, ${g.sql.anyValue('config_json')} AS config_json, max(params) AS params, max(macs_per_image) AS macs_per_image, max(created_at) AS created_at`;
+      const cols = `group_key, count(*) AS n, ${agg('id')} AS run_ids, ${agg(columnOf('seed'))} AS seeds, ${agg(ACC)} AS accs, ${agg(LOSS)} AS losses, ${g.sql.firstValue('config_json', NEWEST)} AS config_json, max(params) AS params, max(macs_per_image) AS macs_per_image, max(created_at) AS created_at`;
       const rowConditions = [...runConditions(query, ctx, g)!, g.sql.inList('group_key', g.bind(g.sql.listParam(pageKeys)))];
       return { sql: clauses(`SELECT ${cols} FROM runs`, whereSql(rowConditions), 'GROUP BY group_key'), params: g.params };
     },

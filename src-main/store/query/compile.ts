@@ -25,25 +25,31 @@ export type RunFilter = Pick<ListQuery, 'status' | 'ids' | 'sweepId' | 'search' 
 /** The config fields with a column of their own, from the registry (src-shared/fields.ts). */
 export const CONFIG_COLUMNS = Object.fromEntries(COLUMN_KEYS.map((k) => [k, columnOf(k)])) as Record<ConfigColumn, string>;
 
-/**
- * The only expressions a list may sort by; `nullable` ones sort their NULLs last. `name` ignores
- * case, `status` is the derived one (what readers see).
- */
-const SORT_COLUMNS: Record<SortField, { column: string; nullable?: boolean }> = {
-  ...(Object.fromEntries(COLUMN_KEYS.map((k) => [k, { column: columnOf(k), nullable: nullableField(k) }])) as Record<ConfigColumn, { column: string; nullable: boolean }>),
-  id: { column: 'id' },
-  name: { column: 'name' },
-  status: { column: 'status' },
-  createdAt: { column: 'created_at' },
-  startedAt: { column: 'started_at', nullable: true },
-  finishedAt: { column: 'finished_at', nullable: true },
-  testAcc: { column: 'test_acc', nullable: true },
-  testLoss: { column: 'test_loss', nullable: true },
-  params: { column: 'params' },
-  macsPerImage: { column: 'macs_per_image' },
-  macsPerBatch: { column: 'macs_per_batch' },
-  epochsDone: { column: 'epochs_done' },
-  backend: { column: 'backend', nullable: true },
+/** A sort key's SQL, written with the statement's binder (the derived status binds its threshold). */
+interface SortKey {
+  sql: (b: Binder, ctx: QueryContext) => string;
+  /** Has NULLs, which sort last in either direction. */
+  nullable: boolean;
+}
+const column = (name: string, nullable = false): SortKey => ({ sql: () => name, nullable });
+
+/** The only expressions a list may sort by. */
+const SORT_KEYS: Record<SortField, SortKey> = {
+  ...(Object.fromEntries(COLUMN_KEYS.map((k) => [k, column(columnOf(k), nullableField(k))])) as Record<ConfigColumn, SortKey>),
+  id: column('id'),
+  name: { sql: (b) => b.sql.caseless('name'), nullable: false },
+  // What readers see, not what is stored.
+  status: { sql: (b, ctx) => derivedStatus(b, ctx), nullable: false },
+  createdAt: column('created_at'),
+  startedAt: column('started_at', true),
+  finishedAt: column('finished_at', true),
+  testAcc: column('test_acc', true),
+  testLoss: column('test_loss', true),
+  params: column('params'),
+  macsPerImage: column('macs_per_image'),
+  macsPerBatch: column('macs_per_batch'),
+  epochsDone: column('epochs_done'),
+  backend: column('backend', true),
 };
 
 const FILTER_COLUMNS: Record<FilterField, string> = {
@@ -155,7 +161,7 @@ export interface Sort {
 }
 
 export function checkSort(query: Pick<ListQuery, 'sort' | 'dir'>): Sort {
-  return { field: lookupField(SORT_COLUMNS, query.sort ?? 'createdAt', 'sort'), dir: checkDir(query.dir) };
+  return { field: lookupField(SORT_KEYS, query.sort ?? 'createdAt', 'sort'), dir: checkDir(query.dir) };
 }
 
 /**
@@ -163,8 +169,8 @@ export function checkSort(query: Pick<ListQuery, 'sort' | 'dir'>): Sort {
  * row key in the same direction.
  */
 export function orderBy({ field, dir }: Sort, ctx: QueryContext, b: Binder): string {
-  const { column, nullable } = SORT_COLUMNS[field];
-  const expr = field === 'status' ? derivedStatus(b, ctx) : field === 'name' ? b.sql.caseless(column) : column;
+  const { sql, nullable } = SORT_KEYS[field];
+  const expr = sql(b, ctx);
   // Write NULLS LAST only where the dialect's default puts them first: SQLite orders NULL lowest,
   // so its DESC already ends with them (and can walk the index).
   const nullsLast = nullable && (dir === 'ASC') === b.sql.nullsLow ? ' NULLS LAST' : '';

@@ -32,8 +32,12 @@ export interface DialectSql {
   greatest(a: string, b: string): string;
   /** The JSON array text of `expr` over a group's rows in `order`. */
   jsonArrayAgg(expr: string, order: string): string;
-  /** Any one row's value of `column` within a group (all rows agree). */
-  anyValue(column: string): string;
+  /**
+   * The value of `column` in the group's first row in `order` (the newest run's config): a bare
+   * column or an unordered array_agg would pick a row each engine chooses its own way, and a
+   * store copied from one engine to the other would show another seed's config for the group.
+   */
+  firstValue(column: string, order: string): string;
 }
 
 export const DIALECT_SQL: Record<Dialect, DialectSql> = {
@@ -51,8 +55,7 @@ export const DIALECT_SQL: Record<Dialect, DialectSql> = {
     greatest: (a, b) => `max(${a}, ${b})`,
     // Ordered aggregates: SQLite ≥ 3.44.
     jsonArrayAgg: (expr, order) => `json_group_array(${expr} ORDER BY ${order})`,
-    // SQLite lets a grouped query name a bare column: the value of some row of the group.
-    anyValue: (column) => column,
+    firstValue: (column, order) => `(json_group_array(${column} ORDER BY ${order}) ->> '$[0]')`,
   },
   postgres: {
     placeholder: (n) => `$${n}`,
@@ -68,7 +71,7 @@ export const DIALECT_SQL: Record<Dialect, DialectSql> = {
     greatest: (a, b) => `greatest(${a}, ${b})`,
     // As text, so that both dialects hand the row mapper the same JSON string.
     jsonArrayAgg: (expr, order) => `json_agg(${expr} ORDER BY ${order})::text`,
-    anyValue: (column) => `(array_agg(${column}))[1]`,
+    firstValue: (column, order) => `(array_agg(${column} ORDER BY ${order}))[1]`,
   },
 };
 
