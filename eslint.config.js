@@ -4,7 +4,10 @@
 //   src-renderer → src-main     types only (`import type`); the dashboard never bundles engine code
 //   src-main     → src-renderer never
 //   src-shared   → nothing of Node, Electron, src-main or src-renderer (it is pure domain)
-//   store/, vit/ → never up into train/, runs/, api/ at run time (lower layers do not know the upper)
+//   store/, vit/ → never up into train/, runs/, api/, app/ at run time (lower layers do not know the upper)
+//   runs/        → never api/ or app/, not even types (the supervisor tells domain events, runs/events.ts;
+//                  the transports map them to the API's, api/events.ts)
+//   app/services → never api/, not even types (the handlers and the CLI call the services, not back)
 //   src-main     → electron only in main.ts and preload.ts
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
@@ -25,7 +28,12 @@ function forbid(patterns, { allowTypeImports = false } = {}) {
 const electron = { group: ['electron', 'electron/*'], message: 'Only src-main/main.ts and preload.ts may import electron.' };
 const intoMain = { group: ['**/src-main/**'], message: 'The dashboard imports engine *types* only: use `import type`, or move pure logic to src-shared/.' };
 const intoRenderer = { group: ['**/src-renderer/**'], message: 'The engine never imports the dashboard: move shared logic to src-shared/.' };
-const upward = { group: ['../train/*', '../runs/*', '../api/*', '**/src-main/train/**', '**/src-main/runs/**', '**/src-main/api/**'], message: 'store/ and vit/ are lower layers: they must not import train/, runs/ or api/ at run time.' };
+const upward = {
+  group: ['../train/*', '../runs/*', '../api/*', '../app/**', '**/src-main/train/**', '**/src-main/runs/**', '**/src-main/api/**', '**/src-main/app/**'],
+  message: 'store/ and vit/ are lower layers: they must not import train/, runs/, api/ or app/ at run time.',
+};
+const runsUp = { group: ['../api/*', '../app/**', '**/src-main/api/**', '**/src-main/app/**'], message: 'runs/ is below the transports and the services: emit a domain event (runs/events.ts) and map it in api/events.ts.' };
+const servicesUp = { group: ['../../api/*', '../api/*', '**/src-main/api/**'], message: 'app/services is called by the handlers and the CLI: it must not import api/ (take and return domain types).' };
 const nodeOrUi = [
   { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads'], message: 'src-shared/ is pure: no Node modules.' },
   electron,
@@ -46,6 +54,8 @@ export default defineConfig(
   { files: ['src-main/**/*.ts'], ignores: ['src-main/main.ts', 'src-main/preload.ts'], rules: forbid([electron, intoRenderer]) },
   { files: ['src-main/main.ts', 'src-main/preload.ts'], rules: forbid([intoRenderer]) },
   { files: ['src-main/store/**/*.ts', 'src-main/vit/**/*.ts'], rules: forbid([electron, intoRenderer, upward], { allowTypeImports: true }) },
+  { files: ['src-main/runs/**/*.ts'], rules: forbid([electron, intoRenderer, runsUp]) },
+  { files: ['src-main/app/services/**/*.ts'], rules: forbid([electron, intoRenderer, servicesUp]) },
   { files: ['src-shared/**/*.ts'], rules: forbid(nodeOrUi) },
   ...svelte.configs.recommended,
   {

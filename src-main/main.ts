@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dispatch } from './api/handlers.js';
-import type { ApiEvent, ExportResult } from './api/contract.js';
+import type { ExportResult } from './api/contract.js';
+import { onApiEvents } from './api/events.js';
 import { makeContext } from './app/context.js';
 import { openEngine, type Engine } from './app/engine.js';
 import { exportReport } from './report/export.js';
@@ -167,7 +168,7 @@ void app.whenReady().then(() => {
     if (!mainWindow || event.sender !== mainWindow.webContents) return { ok: false, error: { code: 'unauthorized', message: 'unknown sender' } };
     return dispatch(String(name), input, ctx);
   });
-  engine.supervisor.on((e: ApiEvent) => mainWindow?.webContents.send('vitlab:event', e));
+  onApiEvents(engine.supervisor, (e) => mainWindow?.webContents.send('vitlab:event', e));
   engine.supervisor.start();
   buildMenu();
   mainWindow = createWindow();

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { ApiEvent, WsClientMessage, WsServerMessage } from './contract.js';
+import { onApiEvents } from './events.js';
 import { dispatch, type HandlerContext } from './handlers.js';
 import { matchingTokens, tokenCookie } from './http-auth.js';
 import { readBody } from './http-body.js';
@@ -179,7 +180,7 @@ export async function serve(ctx: HandlerContext, opts: ServeOptions): Promise<Ru
     for (const ws of clients) sendTo(ws, { event });
   };
   // The supervisor's events, and those of a shared store's LISTEN feed (serve on PostgreSQL has no supervisor).
-  const unsubscribers = [...(ctx.supervisor ? [ctx.supervisor.on(broadcast)] : []), ...(opts.moreEvents ? [opts.moreEvents(broadcast)] : [])];
+  const unsubscribers = [...(ctx.supervisor ? [onApiEvents(ctx.supervisor, broadcast)] : []), ...(opts.moreEvents ? [opts.moreEvents(broadcast)] : [])];
   wss.on('connection', (ws: WebSocket) => {
     clients.add(ws);
     // A frame over maxPayload, invalid UTF-8, a protocol error: ws closes the socket with the code

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openEngine } from '../app/engine.js';
-import { readPortableRun, storePortableRun } from '../inspect/portable.js';
+import { importRun, readRunFile } from '../app/services/import.js';
 import { Inspector } from '../inspect/service.js';
-import { parameterShapes } from '../inspect/shapes.js';
 import { defaultDbPath } from '../store/db.js';
 import { numberFlag, parseFlags, UsageError } from './args.js';
 import { textTable } from './table.js';
@@ -120,13 +119,12 @@ export async function runImport(argv: string[], print: (s: string) => void): Pro
   }
   if (positionals.length !== 1) throw new UsageError('give one .vitlab file');
   // Read and checked before the database is opened: a bad file leaves no trace, not even a new database.
-  const portable = readPortableRun(positionals[0], parameterShapes);
+  const portable = readRunFile(positionals[0]);
   // Importing into a new database is fine: the run has to go somewhere.
   const engine = openEngine({ dbPath: values.db as string | undefined });
   try {
-    const id = storePortableRun(engine.store, portable, engine.checkpointRoot);
-    const run = engine.store.get(id);
-    print(`imported ${id} "${run.name}" (${run.status}, ${run.epochsDone} epochs${run.testAcc != null ? `, test acc ${(100 * run.testAcc).toFixed(2)} %` : ''})`);
+    const run = importRun(engine.supervisor, portable);
+    print(`imported ${run.id} "${run.name}" (${run.status}, ${run.epochsDone} epochs${run.testAcc != null ? `, test acc ${(100 * run.testAcc).toFixed(2)} %` : ''})`);
     return 0;
   } finally {
     await engine.close();

@@ -1,5 +1,6 @@
 import { openEngine } from '../app/engine.js';
-import { parseSeedList, repeatName, repeatSeeds, withSeeds } from '../../src-shared/groups.js';
+import { startRuns } from '../app/services/runs.js';
+import { parseSeedList, repeatSeeds } from '../../src-shared/groups.js';
 import { meanInterval, summarize } from '../../src-shared/stats.js';
 import { pct } from '../report/format.js';
 import type { RunConfig } from '../vit/config.js';
@@ -43,7 +44,7 @@ export async function runRepeats(values: FlagValues, seeds: number[], config: Ru
   const engine = openEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false });
   try {
     engine.supervisor.start();
-    const ids = withSeeds(config, seeds).map((c) => engine.supervisor.enqueue(c, { name: repeatName(values.name as string | undefined, c.seed, seeds.length) }));
+    const ids = startRuns(engine.supervisor, { config, seeds, name: values.name as string | undefined });
     if (!json) process.stderr.write(`${ids.length} repeats of ${describeModel(config)}, seeds ${seeds.join(', ')}\n`);
     const statuses = await watchRuns(engine, ids, { quiet: json });
     const runs = ids.map((id) => engine.store.get(id));

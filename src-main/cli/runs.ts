@@ -15,6 +15,7 @@ import { textTable } from './table.js';
 import { DB_FLAGS } from './train.js';
 import { watchRuns } from './watch.js';
 import { openStore } from '../store/open-store.js';
+import { deleteRuns } from '../app/services/runs.js';
 
 
 export const LS_USAGE = `vitlab ls [--store URL|PATH] [--sort FIELD] [--asc] [--status S[,S]] [--search TEXT] [--limit N] [--groups] [--json]
@@ -137,12 +138,7 @@ export async function runRm(argv: string[], print: (s: string) => void): Promise
   }
   if (positionals.length === 0) throw new UsageError('give at least one run id');
   return withEngine({ dbPath: values.db as string | undefined, create: false }, async (engine) => {
-    for (const id of positionals) {
-      const s = engine.store.getStatus(id);
-      if (!s) throw new Error(`run ${id} does not exist`);
-      if (s === 'running') throw new Error(`run ${id} is running in another process; cancel it there first`);
-    }
-    const deleted = await engine.supervisor.delete(positionals);
+    const deleted = await deleteRuns(engine.supervisor, positionals);
     print(`deleted ${deleted.join(', ')}`);
     return 0;
   });

@@ -1,4 +1,5 @@
 import { openEngine } from '../app/engine.js';
+import { startRuns } from '../app/services/runs.js';
 import { admitRun } from '../runs/admission.js';
 import { evalResultOf, resultBlock } from '../report/result-block.js';
 import { computeCost } from '../vit/cost.js';
@@ -36,7 +37,7 @@ export async function runTrain(argv: string[], print: (s: string) => void): Prom
   const engine = openEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false });
   try {
     engine.supervisor.start();
-    const id = engine.supervisor.enqueue(config, { name: values.name as string | undefined });
+    const [id] = startRuns(engine.supervisor, { config, name: values.name as string | undefined });
     log(`run ${id}: ${describeModel(config)}`);
     log(
       `${cost.params.total.toLocaleString('en-US')} parameters, ${cost.macs.perImage.toLocaleString('en-US')} MACs per image; recipe ${config.recipe}, ${config.epochs} epochs, batch ${config.batch}, lr ${config.lr}; database ${engine.dbPath}`,

@@ -1,3 +1,4 @@
+import { onApiEvents } from '../api/events.js';
 import type { Engine } from '../app/engine.js';
 import type { RunStatus } from '../store/types.js';
 import { ProgressBar } from './progress.js';
@@ -15,7 +16,7 @@ export async function watchRuns(engine: Engine, ids: string[], opts: { quiet?: b
   const wanted = new Set(ids);
   const epochsOf = new Map<string, number>();
   for (const id of ids) epochsOf.set(id, engine.store.get(id).config.epochs);
-  const off = engine.supervisor.on((e) => {
+  const off = onApiEvents(engine.supervisor, (e) => {
     if (!('runId' in e) || !wanted.has(e.runId)) return;
     if (opts.quiet) return;
     if (e.type === 'run/progress') bar.update(e.progress);

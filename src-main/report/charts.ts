@@ -13,7 +13,10 @@ import { compact } from './format.js';
 import { paretoSteps } from '../../src-shared/pareto.js';
 
 // echarts' subpath typings re-export without file extensions, which NodeNext resolution cannot
-// follow; the runtime modules are the ones the typings under types/dist describe.
+// follow; the runtime modules are the ones the typings under types/dist describe. These four casts
+// stay: mapping the subpaths to those typings with tsconfig `paths` type-checks, but tsx (bin/vitlab.js)
+// applies `paths` at run time too and then loads the .d.ts files (vitlab export --format html failed).
+// An assignment instead of a cast does not compile: the modules' own types are empty.
 const echarts = coreModule as unknown as typeof import('echarts/types/dist/core');
 const { BarChart, LineChart, ScatterChart } = chartsModule as unknown as typeof import('echarts/types/dist/charts');
 const { GridComponent, LegendComponent, MarkLineComponent, TitleComponent } = componentsModule as unknown as typeof import('echarts/types/dist/components');

@@ -46,7 +46,7 @@ export function tableColumns(runs: RunDetail[]): string[] {
 export function tableRow(run: RunDetail, columns: string[]): Record<string, Cell> {
   const cost = costOf(run);
   const row: Record<string, Cell> = {};
-  const cfg = run.config as unknown as Record<string, unknown>;
+  const cfg: Readonly<Record<string, unknown>> = run.config;
   const byCol: Record<string, Cell> = {
     id: run.id,
     name: run.name,

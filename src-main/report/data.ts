@@ -156,7 +156,8 @@ const FIELD_LABELS = Object.fromEntries(CONFIG_GROUPS.flatMap((g) => g.fields)) 
 export const fieldLabel = (k: string): string => FIELD_LABELS[k] ?? k;
 
 export function configValue(c: RunConfig, k: string): string {
-  const v = (c as unknown as Record<string, unknown>)[k];
+  const fields: Readonly<Record<string, unknown>> = c;
+  const v = fields[k];
   if ((k === 'limitTrain' || k === 'limitTest') && v === 0) return 'all';
   if (typeof v === 'number') return String(v);
   if (v == null) return nullableField(k) ? "recipe's" : '—';

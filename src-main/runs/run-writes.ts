@@ -1,4 +1,3 @@
-import type { ApiEvent } from '../api/contract.js';
 import type { WorkerOutcome } from '../train/launch.js';
 import type { FromWorker } from '../train/messages.js';
 import type { Store } from '../store/store.js';
@@ -17,17 +16,15 @@ export interface MessageWrite {
   /** For messages: "could not save <what>". */
   what: string;
   write: (store: Store) => Promise<void>;
-  /** What to tell subscribers once it is stored. */
-  event?: ApiEvent;
 }
 
-/** The store write for a worker's message, and what to emit once it is stored. */
+/** The store write for a worker's message (what is told once it is stored: events.ts). */
 export function messageWrite(id: string, m: StoredMessage): MessageWrite {
   switch (m.type) {
     case 'started':
       return { what: 'the start of the run', write: (s) => s.markStarted(id, m.env) };
     case 'epoch':
-      return { what: `epoch ${m.metrics.epoch}`, write: (s) => s.addEpoch(id, m.metrics), event: { type: 'run/epoch', runId: id, metrics: m.metrics } };
+      return { what: `epoch ${m.metrics.epoch}`, write: (s) => s.addEpoch(id, m.metrics) };
     case 'checkpoint':
       return { what: `the checkpoint of epoch ${m.epoch}`, write: (s) => s.addCheckpoint(id, m.epoch, m.path) };
     case 'evaluated':

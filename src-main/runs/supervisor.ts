@@ -1,17 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DomainError } from '../../src-shared/errors.js';
-import type { ApiEvent } from '../api/contract.js';
 import { startWorker, type WorkerHandle } from '../train/launch.js';
 import { latestResumableCheckpoint } from '../train/checkpoint.js';
 import type { FromWorker } from '../train/messages.js';
+import { storePortableRun, type PortableRun } from '../inspect/portable.js';
 import { describeStoreFailure, isBusy, StoreError } from '../store/errors.js';
 import type { RunStore } from '../store/runs.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { FinalStatus, RunStatus } from '../store/types.js';
+import { isFinished } from '../../src-shared/run-status.js';
 import type { RunConfig } from '../vit/config.js';
 import { admitRun, type AdmissionContext } from './admission.js';
 import { exitEnd, messageWrite, ProgressGate, writeEnd } from './run-writes.js';
+import { storedEventOf, type RunEvent, type RunEventListener, type RunEventSource } from './events.js';
 import { sweepRunName, type SweepGrid, type SweepPlan } from './sweep.js';
 
 export interface SupervisorOptions {
@@ -37,8 +39,6 @@ export interface SupervisorOptions {
   /** Per-step curve points per epoch (default 20, `VITLAB_STEP_POINTS`; 0: none). */
   stepPoints?: number;
 }
-
-type Listener = (e: ApiEvent) => void;
 
 interface Active {
   handle: WorkerHandle;
@@ -72,10 +72,10 @@ function resumePoint(root: string, storedEpochs: number): { dir: string; epoch: 
  * worker message in one transaction, keeps a heartbeat per running run, and turns runs whose
  * process died (worker or a previous app) into `interrupted`, so nothing stays "running" forever.
  */
-export class Supervisor {
+export class Supervisor implements RunEventSource {
   private readonly active = new Map<string, Active>();
   private readonly own = new Set<string>();
-  private readonly listeners = new Set<Listener>();
+  private readonly listeners = new Set<RunEventListener>();
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly waiters = new Map<string, ((s: RunStatus) => void)[]>();
   /** Runs this process ended whose final status could not be written yet (retried every heartbeat). */
@@ -169,12 +169,13 @@ export class Supervisor {
     return { interrupted };
   }
 
-  on(listener: Listener): () => void {
+  /** Subscribes to the supervisor's domain events (runs/events.ts); returns the unsubscribe function. */
+  on(listener: RunEventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  private emit(e: ApiEvent): void {
+  private emit(e: RunEvent): void {
     for (const l of this.listeners) {
       try {
         l(e);
@@ -184,16 +185,11 @@ export class Supervisor {
     }
   }
 
-  /** Tells subscribers that run rows changed outside a run's lifecycle (a rename, new tags). */
-  notifyChanged(reason: 'created' | 'deleted' | 'updated'): void {
-    this.emit({ type: 'runs/changed', reason });
-  }
-
   /** Runs stored as running whose heartbeat has gone stale (liveness.ts): their process is gone. */
   private recoverStale(): string[] {
     const stale = this.store.listStale().filter((id) => !this.active.has(id) && !this.unsettled.has(id));
     const changed = stale.length ? this.store.settleStale(stale) : [];
-    for (const id of changed) this.emit({ type: 'run/status', runId: id, status: 'interrupted' });
+    for (const id of changed) this.emit({ type: 'run-ended', runId: id, status: 'interrupted' });
     return changed;
   }
 
@@ -245,7 +241,7 @@ export class Supervisor {
     for (const id of [...this.waiters.keys()]) {
       if (this.active.has(id)) continue;
       this.endings.set(id, problem.message);
-      this.emit({ type: 'run/status', runId: id, status: 'interrupted', error: problem.message });
+      this.emit({ type: 'run-ended', runId: id, status: 'interrupted', error: problem.message });
       this.resolveWaiters(id, 'interrupted');
     }
   }
@@ -273,8 +269,7 @@ export class Supervisor {
     const admitted = admitRun(config, this.admission);
     const id = this.request(() => this.store.createRun({ config: admitted, ...meta }));
     this.own.add(id);
-    this.emit({ type: 'runs/changed', reason: 'created' });
-    this.emit({ type: 'run/status', runId: id, status: 'queued' });
+    this.emit({ type: 'run-created', runId: id });
     this.pump();
     return id;
   }
@@ -293,7 +288,17 @@ export class Supervisor {
   /** A run's name, notes or tags changed, and every dashboard told. */
   update(id: string, patch: { name?: string; notes?: string; tags?: string[] }): void {
     this.request(() => this.store.update(id, patch));
-    this.notifyChanged('updated');
+    this.emit({ type: 'run-edited', runId: id });
+  }
+
+  /**
+   * A run read from a portable run file (inspect/portable.ts), stored finished with its
+   * checkpoint under this supervisor's checkpoint folder; returns its id.
+   */
+  importRun(run: PortableRun): string {
+    const id = this.request(() => storePortableRun(this.store, run, this.opts.checkpointRoot));
+    this.emit({ type: 'run-imported', runId: id });
+    return id;
   }
 
   /** Starts queued runs while there is room. */
@@ -323,15 +328,16 @@ export class Supervisor {
     );
     const a: Active = { handle, cancelRequested: false, progress: new ProgressGate(this.opts.progressPerSecond), writes: Promise.resolve(), ended: Promise.resolve() };
     this.active.set(id, a);
-    this.emit({ type: 'run/status', runId: id, status: 'running' });
+    this.emit({ type: 'run-started', runId: id });
     a.ended = handle.done.then(async (o) => {
       // Every message the worker sent is stored (or known to have failed) before the end is.
       await a.writes;
       // Still active while its end is written: no one here takes it for a dead process's run.
       const { status, error } = await this.settleEnd(id, a, o);
       this.active.delete(id);
-      if (status) {
-        this.emit({ type: 'run/status', runId: id, status, error });
+      // Not final: another process moved the run on meanwhile (and tells its own subscribers).
+      if (status && isFinished(status)) {
+        this.emit({ type: 'run-ended', runId: id, status, error });
         this.resolveWaiters(id, status);
       }
       this.pump();
@@ -374,7 +380,7 @@ export class Supervisor {
     const a = this.active.get(id);
     if (!a) return;
     if (m.type === 'progress') {
-      if (a.progress.pass(m)) this.emit({ type: 'run/progress', runId: id, progress: m.progress });
+      if (a.progress.pass(m)) this.emit({ type: 'progress', runId: id, progress: m.progress });
       return;
     }
     if (m.type === 'step') {
@@ -387,11 +393,12 @@ export class Supervisor {
         } catch {
           return;
         }
-        this.emit({ type: 'run/step', runId: id, point: m.point });
+        this.emit({ type: 'step', runId: id, point: m.point });
       });
       return;
     }
-    const { what, write, event } = messageWrite(id, m);
+    const { what, write } = messageWrite(id, m);
+    const told = storedEventOf(id, m);
     // Stored in the order sent, each after the previous one landed; once one fails for good the
     // run is being stopped and nothing more is written for it.
     a.writes = a.writes.then(async () => {
@@ -402,7 +409,7 @@ export class Supervisor {
         this.failRun(id, a, `could not save ${what}: ${(e as Error).message}`);
         return;
       }
-      if (event) this.emit(event);
+      if (told) this.emit(told);
     });
   }
 
@@ -417,7 +424,7 @@ export class Supervisor {
     const status = this.request(() => this.store.getStatus(id));
     if (status === 'queued') {
       this.request(() => this.store.finish(id, 'cancelled'));
-      this.emit({ type: 'run/status', runId: id, status: 'cancelled' });
+      this.emit({ type: 'run-ended', runId: id, status: 'cancelled' });
       this.resolveWaiters(id, 'cancelled');
       return 'cancelled';
     }
@@ -442,7 +449,7 @@ export class Supervisor {
     const keepEpochs = resumePoint(path.join(this.opts.checkpointRoot, id), stored)?.epoch ?? stored;
     this.request(() => this.store.requeue(id, { keepEpochs }));
     this.own.add(id);
-    this.emit({ type: 'run/status', runId: id, status: 'queued' });
+    this.emit({ type: 'run-requeued', runId: id });
     this.pump();
   }
 
@@ -463,7 +470,7 @@ export class Supervisor {
       for (const p of [...paths, path.join(this.opts.checkpointRoot, id)]) fs.rmSync(p, { recursive: true, force: true });
       deleted.push(id);
     }
-    if (deleted.length) this.emit({ type: 'runs/changed', reason: 'deleted' });
+    if (deleted.length) this.emit({ type: 'runs-deleted', runIds: deleted });
     return deleted;
   }
 

@@ -1,5 +1,6 @@
 import type { EpochMetrics, EvalResult, RunEnvironment, StepPoint } from '../train/messages.js';
 import type { RunConfig } from '../vit/config.js';
+import { describeStoreFailure } from './errors.js';
 import type { RunStore } from './runs.js';
 import type { ClaimFilter, Store } from './store.js';
 import type { FinalStatus, GroupQuery, ListQuery, NewRun, RunSummary, SaveComparison, SweepGrid } from './types.js';
@@ -43,7 +44,12 @@ export class SqliteStore implements Store {
   /** Runs a synchronous RunStore call once no transaction of another caller is open. */
   private async call<T>(fn: (r: RunStore) => T): Promise<T> {
     if (!this.inTx) while (this.busy) await this.busy.catch(() => {});
-    return fn(this.runs);
+    try {
+      return fn(this.runs);
+    } catch (e) {
+      // SQLite's own failures name the database and say what they mean, as PgStore's do.
+      throw describeStoreFailure(e, this.describe());
+    }
   }
 
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {

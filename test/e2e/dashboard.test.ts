@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src-main/store/types.js';
+import { drawnMarks } from './chart-marks.js';
 import { go, invalidFormStartsNothing, launchTinyRun, openDetail, seeProgressThenCompleted, shot } from './flows.js';
 import { openDashboard } from './serve.js';
 
@@ -78,8 +79,10 @@ describe('dashboard in Chromium against vitlab serve', () => {
     for (const id of ids) await page.locator(`[data-testid="run-row"][data-run-id="${id}"] [data-testid="row-select"]`).click();
     await page.getByTestId('compare-selected').click();
     await page.getByTestId('compare-view').waitFor();
-    await expect.poll(() => page.getByTestId('scatter-macs').getAttribute('data-points'), { timeout: 20_000 }).toBe('3');
-    expect(await page.getByTestId('scatter-params').getAttribute('data-points')).toBe('3');
+    // One drawn mark per run in each chart (read from the SVG; data-points is only the input length).
+    for (const chart of ['scatter-macs', 'scatter-params']) {
+      await expect.poll(async () => (await drawnMarks(page, chart)).length, { timeout: 20_000 }).toBe(3);
+    }
 
     // The expected front from the definition, not from the UI's own paretoFront: a run is on it
     // when no other run has at most its MACs and at least its accuracy, strictly better in one.
@@ -92,6 +95,8 @@ describe('dashboard in Chromium against vitlab serve', () => {
     expect(expectedFront.length).toBeGreaterThan(0);
     const listed = await page.getByTestId('pareto-list-macs').getByTestId('pareto-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id')));
     expect(listed).toEqual(expectedFront);
+    // As many outlined (front) marks drawn as the definition puts on the front.
+    expect((await drawnMarks(page, 'scatter-macs')).filter((m) => m.outlined)).toHaveLength(expectedFront.length);
 
     // "Only what differs" is on by default: depth, patch, dim, heads, mlp differ; epochs, lr, batch do not.
     const shown = () => page.getByTestId('config-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-field')));

@@ -60,7 +60,12 @@ describe('looking inside a run in Chromium against vitlab serve', () => {
     const k = confusion.length;
     const cw = (box.width - 180) / k;
     const ch = (box.height - 100) / k;
-    await page.mouse.click(box.x + 110 + (cell.p + 0.5) * cw, box.y + 10 + (cell.t + 0.5) * ch);
+    const at = { x: box.x + 110 + (cell.p + 0.5) * cw, y: box.y + 10 + (cell.t + 0.5) * ch };
+    // The cell's tooltip names it and its count (read from the chart's own data by index).
+    await page.mouse.move(at.x, at.y);
+    await expect.poll(() => cm.innerText(), { timeout: 10_000 }).toContain(`${cell.n} images`);
+    expect(await cm.innerText()).toMatch(new RegExp(`true ${cell.t} [^\\n]*\\n\\s*predicted ${cell.p} `));
+    await page.mouse.click(at.x, at.y);
     const panel = page.getByTestId('mistakes-panel');
     await panel.waitFor({ timeout: 10_000 });
     await expect.poll(() => panel.getByTestId('mistakes-total').getAttribute('data-total'), { timeout: 120_000 }).toBe(String(cell.n));

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import type { WsServerMessage } from '../../src-main/api/contract.js';
 import { dispatch, type HandlerContext } from '../../src-main/api/handlers.js';
 import { serve, type RunningServer } from '../../src-main/api/ws.js';
 import { makeContext } from '../../src-main/app/context.js';
+import { main } from '../../src-main/cli.js';
 import { openEngine, type Engine } from '../../src-main/app/engine.js';
 import type { RunEnvironment } from '../../src-main/train/messages.js';
 import { SEED_CONFIG } from '../../src-main/vit/config.js';
@@ -102,6 +104,32 @@ describe('runs/update and runs/delete', () => {
     expect(fs.existsSync(path.join(ctx.supervisor!.opts.checkpointRoot, a))).toBe(false);
     expect(await refused('runs/delete', { ids: [a] })).toMatchObject({ code: 'not_found' });
   });
+
+  it('refuses, deleting nothing, a list with an unknown run or one another process trains — runs/delete and vitlab rm alike', async () => {
+    const done = finishedRun('completed', 'keep me');
+    // Running in another process: claimed, started and heartbeating, as that process's supervisor writes it.
+    const s = engine.store;
+    const busy = s.createRun({ name: 'training elsewhere', config: SEED_CONFIG });
+    s.claim(busy);
+    s.markStarted(busy, ENV);
+    s.heartbeat(busy);
+    expect(await refused('runs/delete', { ids: [done, busy] })).toMatchObject({ code: 'conflict', message: `run ${busy} is running in another process; cancel it there first` });
+    expect(await refused('runs/delete', { ids: [done, 'rnosuchrun0000'] })).toMatchObject({ code: 'not_found' });
+    expect(s.getStatus(done)).toBe('completed');
+    const errors: string[] = [];
+    const orig = console.error;
+    console.error = (m: string) => errors.push(m);
+    try {
+      expect(await main(['rm', done, busy, '--db', engine.dbPath], () => {})).toBe(1);
+    } finally {
+      console.error = orig;
+    }
+    expect(errors.join('\n')).toContain(`run ${busy} is running in another process`);
+    expect(s.getStatus(done)).toBe('completed');
+    expect(s.getStatus(busy)).toBe('running');
+    s.finish(busy, 'cancelled');
+    expect(await ok('runs/delete', { ids: [done, busy] })).toEqual({ deleted: [done, busy] });
+  });
 });
 
 describe('sweeps', () => {
@@ -179,6 +207,26 @@ describe('comparisons', () => {
     expect(await refused('comparisons/delete', { id: saved.id })).toMatchObject({ code: 'not_found' });
     expect(await refused('comparisons/save', { name: '', runIds: [a] })).toMatchObject({ code: 'invalid_input' });
   });
+
+  it('a save while another connection holds the write lock is refused as unavailable, naming the database', async () => {
+    const dbPath = path.join(tmp, 'locked.db');
+    const e = openEngine({ dbPath, busyTimeoutMs: 100 });
+    const other = new Database(dbPath);
+    try {
+      const c = makeContext(e);
+      const run = (await dispatch('runs/start', { config: { epochs: 1 } }, c)) as { ok: true; result: { id: string } };
+      other.exec('BEGIN IMMEDIATE');
+      const r = await dispatch('comparisons/save', { name: 'locked', runIds: [run.result.id] }, c);
+      expect(r).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringContaining(dbPath) } });
+      expect(!r.ok && r.error.message).toMatch(/locked by another process/);
+      other.exec('ROLLBACK');
+      // Nothing was half-written: the same save goes through once the lock is gone.
+      expect(await dispatch('comparisons/save', { name: 'locked', runIds: [run.result.id] }, c)).toMatchObject({ ok: true, result: { name: 'locked' } });
+    } finally {
+      other.close();
+      await e.close();
+    }
+  });
 });
 
 describe('garbage over WebSocket', () => {
@@ -202,11 +250,15 @@ describe('garbage over WebSocket', () => {
     return ws;
   };
 
-  /** The next message, or the close code if the server closes instead. */
+  /**
+   * The next message, or the close code if the server closes instead; silence is a failure, not a
+   * hang until the test's timeout (the server answers a frame in milliseconds: 10 s means never).
+   */
   const answer = (ws: WebSocket) =>
-    new Promise<{ message?: WsServerMessage; closed?: number }>((resolve) => {
-      ws.once('message', (raw) => resolve({ message: JSON.parse(raw.toString()) as WsServerMessage }));
-      ws.once('close', (code) => resolve({ closed: code }));
+    new Promise<{ message?: WsServerMessage; closed?: number; silent?: true }>((resolve) => {
+      const t = setTimeout(() => resolve({ silent: true }), 10_000);
+      ws.once('message', (raw) => (clearTimeout(t), resolve({ message: JSON.parse(raw.toString()) as WsServerMessage })));
+      ws.once('close', (code) => (clearTimeout(t), resolve({ closed: code })));
     });
 
   it('each malformed frame is answered with invalid_input or a close code, and the server keeps answering', async () => {
@@ -216,6 +268,7 @@ describe('garbage over WebSocket', () => {
       const reply = answer(ws);
       ws.send(frame);
       const r = await reply;
+      expect(r.silent, `no answer and no close for ${String(frame)}`).toBeUndefined();
       if (r.closed !== undefined) {
         expect(r.closed, String(frame)).toBeGreaterThanOrEqual(1000);
       } else {

@@ -8,6 +8,7 @@ import { requests, type ApiEvent, type WsServerMessage } from '../../src-main/ap
 import { dispatch, type HandlerContext } from '../../src-main/api/handlers.js';
 import { serve, type RunningServer } from '../../src-main/api/ws.js';
 import { openEngine, type Engine } from '../../src-main/app/engine.js';
+import { until } from '../fixtures/wait.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-api-'));
 let engine: Engine;
@@ -144,6 +145,17 @@ describe('vitlab serve transport', () => {
     ws.send('garbage');
     expect(await refusal).toMatchObject({ id: -1, response: { ok: false, error: { code: 'invalid_input' } } });
     expect(await call('system/info', {})).toMatchObject({ response: { ok: true, result: { version: 'test' } } });
+    // The wire as the dashboard knows it (the supervisor's domain events mapped by api/events.ts):
+    // the run's statuses in order, and a list-changed event for its creation, an edit, its deletion.
+    expect(events.filter((e) => e.type === 'run/status' && e.runId === runId).map((e) => (e as { status: string }).status)).toEqual(['queued', 'running', 'completed']);
+    expect(await call('runs/update', { id: runId, name: 'renamed over ws' })).toMatchObject({ response: { ok: true } });
+    expect(await call('runs/delete', { ids: [runId] })).toMatchObject({ response: { ok: true, result: { deleted: [runId] } } });
+    await until('the edit and the deletion told over the socket', () => events.filter((e) => e.type === 'runs/changed').length >= 3);
+    expect(events.filter((e) => e.type === 'runs/changed')).toEqual([
+      { type: 'runs/changed', reason: 'created' },
+      { type: 'runs/changed', reason: 'updated' },
+      { type: 'runs/changed', reason: 'deleted' },
+    ]);
     ws.close();
   });
 });

@@ -14,6 +14,7 @@ import { RunStore } from '../../src-main/store/runs.js';
 import type { RunStatus } from '../../src-main/store/types.js';
 import { resolveConfig } from '../../src-main/vit/config.js';
 import { sleep, until } from '../fixtures/wait.js';
+import { onApiEvents } from '../../src-main/api/events.js';
 
 /**
  * The store and the supervisor under faults, with real processes, real SQLite files and real
@@ -324,7 +325,7 @@ describe('item 8: the data folder deleted mid-run', () => {
     const id = e.supervisor.enqueue(long);
     await until('a stored epoch', () => e.store.get(id).epochsDone >= 1);
     const statuses: string[] = [];
-    e.supervisor.on((ev) => ev.type === 'run/status' && ev.runId === id && statuses.push(ev.status));
+    onApiEvents(e.supervisor, (ev) => ev.type === 'run/status' && ev.runId === id && statuses.push(ev.status));
 
     fs.rmSync(dataDir, { recursive: true, force: true });
     expect(await e.supervisor.waitFor(id)).toBe('interrupted');

@@ -16,6 +16,9 @@ import { TORCH_SNIPPET } from '../../src-main/inspect/torch.js';
 import { readPlainWeights } from '../../src-main/inspect/weights.js';
 import { selectBackend } from '../../src-main/train/backend.js';
 import { resolveConfig } from '../../src-main/vit/config.js';
+import type { ApiEvent } from '../../src-main/api/contract.js';
+import { onApiEvents } from '../../src-main/api/events.js';
+import { importRun, readRunFile } from '../../src-main/app/services/import.js';
 
 /**
  * Looking inside one run trained in the app (a real worker, a real slice of Fashion-MNIST), over
@@ -280,7 +283,20 @@ describe('inspecting a trained run over the API', () => {
     expect(errors.join('\n')).toMatch(/not a safetensors file/);
     expect(errors.join('\n')).toMatch(/mlp\.mlp\.0\.weight has shape \[32,64\], the config's model needs \[32,32\]/);
     const e3 = openEngine({ dbPath: other });
-    expect(e3.store.list({}).total).toBe(1);
-    await e3.close();
+    try {
+      expect(e3.store.list({}).total).toBe(1);
+      // The path the CLI takes (app/services/import.ts) writes through the supervisor, which tells
+      // its subscribers (a dashboard on this database) that a run was added.
+      const told: ApiEvent[] = [];
+      onApiEvents(e3.supervisor, (ev) => told.push(ev));
+      const again = importRun(e3.supervisor, readRunFile(file));
+      expect(again).toMatchObject({ status: 'completed', name: engine.store.get(runId).name, epochsDone: config.epochs });
+      expect(again.id).not.toBe(newId);
+      expect(fs.existsSync(again.checkpointPath!)).toBe(true);
+      expect(told).toEqual([{ type: 'runs/changed', reason: 'created' }]);
+      expect(e3.store.list({}).total).toBe(2);
+    } finally {
+      await e3.close();
+    }
   }, 120_000);
 });

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../src-main/api/contract.js';
 import { openEngine } from '../../src-main/app/engine.js';
 import { PRESETS } from '../../src-main/vit/config.js';
+import { onApiEvents } from '../../src-main/api/events.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-steps-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -13,7 +14,7 @@ describe('per-step curves from a real worker', () => {
   it('about 20 points an epoch arrive live, before the epoch ends, and are stored compactly', async () => {
     const engine = openEngine({ dbPath: path.join(tmp, 's.db'), drainQueue: false });
     const events: ApiEvent[] = [];
-    engine.supervisor.on((e) => events.push(e));
+    onApiEvents(engine.supervisor, (e) => events.push(e));
     try {
       engine.supervisor.start();
       // 400 images at batch 10: 40 batches an epoch, a point every 2.

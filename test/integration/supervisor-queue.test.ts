@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src-main/app/engine.js';
 import { resolveConfig } from '../../src-main/vit/config.js';
 import { until } from './wait.js';
+import { onApiEvents } from '../../src-main/api/events.js';
 
 /** The queue above one run at a time, and resuming a cancelled run from its checkpoint. Real workers. */
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-queue-'));
@@ -43,7 +44,7 @@ describe('supervisor queue', () => {
       const done = e.store.get(id).epochsDone;
       expect(done).toBeGreaterThanOrEqual(1);
       const epochs: number[] = [];
-      e.supervisor.on((ev) => {
+      onApiEvents(e.supervisor, (ev) => {
         if (ev.type === 'run/epoch' && ev.runId === id) epochs.push(ev.metrics.epoch);
       });
       e.supervisor.resume(id);

@@ -10,6 +10,7 @@ import { openDatabase } from '../../src-main/store/db.js';
 import { RunStore } from '../../src-main/store/runs.js';
 import { resolveConfig } from '../../src-main/vit/config.js';
 import { sleep, until } from '../fixtures/wait.js';
+import { onApiEvents } from '../../src-main/api/events.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-supervisor-'));
@@ -41,7 +42,7 @@ describe('supervisor with a real database and real workers', () => {
   it('persists every message of a run and fans events out', async () => {
     const e = engine(freshDb());
     const events: ApiEvent[] = [];
-    e.supervisor.on((ev) => events.push(ev));
+    onApiEvents(e.supervisor, (ev) => events.push(ev));
     e.supervisor.start();
     const id = e.supervisor.enqueue(tiny, { name: 'persisted', tags: ['t1'] });
     expect(await e.supervisor.waitFor(id)).toBe('completed');
@@ -126,7 +127,7 @@ describe('supervisor with a real database and real workers', () => {
     expect(stored.epochs.length).toBeGreaterThanOrEqual(2);
 
     const startEpochs: number[] = [];
-    e.supervisor.on((ev) => {
+    onApiEvents(e.supervisor, (ev) => {
       if (ev.type === 'run/epoch' && ev.runId === id) startEpochs.push(ev.metrics.epoch);
     });
     e.supervisor.resume(id);

@@ -1,5 +1,5 @@
 import { DomainError } from '../../../src-shared/errors.js';
-import { repeatName, withSeeds } from '../../../src-shared/groups.js';
+import { deleteRuns, startRuns } from '../../app/services/runs.js';
 import { estimatorFor } from '../../runs/estimator.js';
 import { resolveConfig, type RunConfig } from '../../vit/config.js';
 import { seedsOf } from './repeats.js';
@@ -18,13 +18,11 @@ export const runHandlers: HandlersOf<'runs'> = {
   },
   'runs/start': (i, ctx) => {
     const config = resolveConfig(i.config as Partial<RunConfig>, i.preset);
-    const seeds = seedsOf(i, config.seed) ?? [config.seed];
-    const supervisor = supervisorOf(ctx, 'runs/start');
-    const ids = withSeeds(config, seeds).map((c) => supervisor.enqueue(c, { name: repeatName(i.name, c.seed, seeds.length), tags: i.tags, notes: i.notes }));
+    const ids = startRuns(supervisorOf(ctx, 'runs/start'), { config, seeds: seedsOf(i, config.seed), name: i.name, tags: i.tags, notes: i.notes });
     return { id: ids[0]!, ids };
   },
   'runs/cancel': ({ id }, ctx) => ({ id, status: supervisorOf(ctx, 'runs/cancel').cancel(id) }),
-  'runs/delete': async ({ ids }, ctx) => ({ deleted: await supervisorOf(ctx, 'runs/delete').delete(ids) }),
+  'runs/delete': async ({ ids }, ctx) => ({ deleted: await deleteRuns(supervisorOf(ctx, 'runs/delete'), ids) }),
   'runs/resume': ({ id }, ctx) => {
     supervisorOf(ctx, 'runs/resume').resume(id);
     return { id };

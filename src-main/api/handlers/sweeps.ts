@@ -23,7 +23,8 @@ export const sweepHandlers: HandlersOf<'sweeps'> = {
   },
   'sweeps/estimate': async (i, ctx) => {
     const supervisor = supervisorOf(ctx, 'sweeps/estimate');
-    const plan = planSweep(resolveConfig(i.base as Partial<RunConfig>), i.grid as never, { validate: (c) => validateRun(c, supervisor.admission) });
+    const base = resolveConfig(i.base as Partial<RunConfig>);
+    const plan = planSweep(base, sweepGrid(i, base), { validate: (c) => validateRun(c, supervisor.admission) });
     const q = await estimatorFor(supervisor.store).forQueue(plan.runs.map((r) => r.config), { probe: i.probe });
     return { ...q, runs: q.runs.map((r) => ({ name: sweepRunName(plan.runs[r.index].values), estimate: r.estimate })) };
   },
