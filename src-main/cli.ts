@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => import('./cli/export.js').then((m) => ({ usage: m.EXPORT_USAGE, run: m.runExport })),
   data: async () => import('./cli/data.js').then((m) => ({ usage: m.DATA_USAGE, run: m.runData })),
   serve: async () => import('./cli/serve.js').then((m) => ({ usage: m.SERVE_USAGE, run: m.runServe })),
+  agent: async () => import('./cli/agent.js').then((m) => ({ usage: m.AGENT_USAGE, run: m.runAgent })),
   predict: async () => import('./cli/inspect.js').then((m) => ({ usage: m.PREDICT_USAGE, run: m.runPredict })),
   import: async () => import('./cli/inspect.js').then((m) => ({ usage: m.IMPORT_USAGE, run: m.runImport })),
   store: async () => import('./cli/store.js').then((m) => ({ usage: m.STORE_USAGE, run: m.runStore })),

@@ -13,6 +13,7 @@ import type { MistakesResult } from '../inspect/service.js';
 import { MAX_REPEATS } from '../../src-shared/groups.js';
 import type { EstimateAnswer, RunEstimate, StoredRunEstimate } from '../runs/estimate-types.js';
 import type { DatasetState } from '../data/dataset-state.js';
+import type { AgentInfo } from '../store/agents.js';
 import type { Comparison, FilterField, GroupFigure, GroupListResult, GroupQuery, GroupSortField, ListQuery, StepCurve, ListResult, RunDetail, RunStatus, SortField } from '../store/types.js';
 
 /**
@@ -210,6 +211,8 @@ export const requests = {
   'runs/estimate-stored': def<StoredRunEstimate>()(z.object({ id }).strict()),
   /** A sweep's runs in the order the queue will run them, each with its estimate, and the total. */
   'sweeps/estimate': def<SweepEstimate>()(z.object({ base: configInput, grid: gridSchema, probe: z.boolean().optional() }).strict()),
+  /** The `vitlab agent` processes registered with the store: alive by the heartbeat rule, and what each runs. */
+  'agents/list': def<AgentInfo[]>()(z.object({}).strict()),
   /** Where a data set is read from, or how far its download got (the dashboard polls this). */
   'data/status': def<DatasetState>()(z.object({ dataset: z.enum(DATASETS).optional() }).strict()),
   /** Starts downloading a data set into the app's data folder (verified files only); returns its state. */
@@ -223,7 +226,7 @@ export interface SweepEstimate {
   probeError?: string;
 }
 
-export type { DatasetState, EstimateAnswer, RunEstimate, StoredRunEstimate };
+export type { AgentInfo, DatasetState, EstimateAnswer, RunEstimate, StoredRunEstimate };
 
 export type RequestName = keyof typeof requests;
 export type RequestInput<N extends RequestName> = z.input<(typeof requests)[N]['input']>;
@@ -234,7 +237,9 @@ export type ApiEvent =
   | { type: 'run/epoch'; runId: string; metrics: EpochMetrics }
   | { type: 'run/step'; runId: string; point: StepPoint }
   | { type: 'run/status'; runId: string; status: RunStatus; error?: string }
-  | { type: 'runs/changed'; reason: 'created' | 'deleted' | 'updated' };
+  | { type: 'runs/changed'; reason: 'created' | 'deleted' | 'updated' }
+  /** An agent registered or stopped (a shared PostgreSQL store: api/run-feed.ts). */
+  | { type: 'agents/changed' };
 
 /** A domain error's kind (src-shared/errors.ts), or a refusal by the transport itself. */
 export type ApiErrorCode = ErrorKind | 'unknown_request' | 'unauthorized';

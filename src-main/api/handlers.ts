@@ -1,6 +1,7 @@
 import { DomainError } from '../../src-shared/errors.js';
 import { configIssues } from '../vit/config.js';
 import { requests, type ApiErrorBody, type ApiResponse, type RequestName, type RequestResult } from './contract.js';
+import { agentHandlers } from './handlers/agents.js';
 import { inspectHandlers } from './handlers/inspect.js';
 import { reportHandlers } from './handlers/reports.js';
 import { runHandlers } from './handlers/runs.js';
@@ -15,7 +16,7 @@ export type { HandlerContext };
  * Every request's handler, one file per domain (handlers/*.ts, as Beekeeper Studio's). Typed as
  * `Handlers`: a request added to the contract does not compile until one of them handles it.
  */
-const handlers: Handlers = { ...systemHandlers, ...runHandlers, ...sweepHandlers, ...reportHandlers, ...inspectHandlers };
+const handlers: Handlers = { ...systemHandlers, ...runHandlers, ...sweepHandlers, ...reportHandlers, ...inspectHandlers, ...agentHandlers };
 
 /** The one place an error becomes an API error: its code is its kind (src-shared/errors.ts). */
 function toErrorBody(e: unknown): ApiErrorBody {

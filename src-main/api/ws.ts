@@ -35,6 +35,11 @@ export interface ServeOptions {
   staticDir: string;
   /** Largest request body (and WebSocket message) accepted, in bytes. */
   maxBody?: number;
+  /**
+   * Events from outside this process to push to every client besides the supervisor's (a shared
+   * PostgreSQL store's LISTEN feed, api/run-feed.ts); returns the unsubscribe function.
+   */
+  moreEvents?: (listener: (e: ApiEvent) => void) => () => void;
 }
 
 export interface RunningServer {
@@ -171,11 +176,11 @@ export async function serve(ctx: HandlerContext, opts: ServeOptions): Promise<Ru
       if (err) ws.terminate();
     });
   };
-  // Without a supervisor (serve reading a PostgreSQL store) nothing here pushes events yet.
   const broadcast = (event: ApiEvent) => {
     for (const ws of clients) sendTo(ws, { event });
   };
-  const unsubscribe = ctx.supervisor ? onApiEvents(ctx.supervisor, broadcast) : () => {};
+  // The supervisor's events, and those of a shared store's LISTEN feed (serve on PostgreSQL has no supervisor).
+  const unsubscribers = [...(ctx.supervisor ? [onApiEvents(ctx.supervisor, broadcast)] : []), ...(opts.moreEvents ? [opts.moreEvents(broadcast)] : [])];
   wss.on('connection', (ws: WebSocket) => {
     clients.add(ws);
     // A frame over maxPayload, invalid UTF-8, a protocol error: ws closes the socket with the code
@@ -212,7 +217,7 @@ export async function serve(ctx: HandlerContext, opts: ServeOptions): Promise<Ru
     port,
     token,
     close: async () => {
-      unsubscribe();
+      for (const u of unsubscribers) u();
       for (const ws of clients) {
         ws.close(WS_GOING_AWAY, 'vitlab serve is stopping');
         // A client that never answers the close handshake must not hold the shutdown.

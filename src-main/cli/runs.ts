@@ -14,6 +14,7 @@ import { STORE_FLAGS, storeFromFlags, withEngine, withReadStore } from './open.j
 import { textTable } from './table.js';
 import { DB_FLAGS } from './train.js';
 import { watchRuns } from './watch.js';
+import { openStore } from '../store/open-store.js';
 import { deleteRuns } from '../app/services/runs.js';
 
 
@@ -167,14 +168,16 @@ export async function runResume(argv: string[], print: (s: string) => void): Pro
   });
 }
 
-export const SWEEP_USAGE = `vitlab sweep [--preset NAME] [--FIELD v1,v2,...]... [--repeats N | --seeds 0,1,2] [--name NAME] [--queue-only] [--db PATH] [--data DIR] [--json]
+export const SWEEP_USAGE = `vitlab sweep [--preset NAME] [--FIELD v1,v2,...]... [--repeats N | --seeds 0,1,2] [--name NAME] [--queue-only] [--db PATH | --store URL|PATH] [--data DIR] [--json]
   Expands a grid over config fields (e.g. --depth 2,4,6 --heads 2,4 --patch 4,7) into queued runs
   sharing a sweep id, lists the combinations the config rules refuse, then trains the queue
   (unless --queue-only; \`vitlab queue\` or the app picks queued runs up later). --repeats N (or
-  --seeds) trains every combination once per seed, the repeats of a combination one after another.`;
+  --seeds) trains every combination once per seed, the repeats of a combination one after another.
+  --store (with --queue-only): queues into that store, e.g. a shared PostgreSQL one that
+  \`vitlab agent\` processes drain.`;
 
 export async function runSweep(argv: string[], print: (s: string) => void): Promise<number> {
-  const { values } = parseFlags(argv, { ...DB_FLAGS, ...REPEAT_FLAGS, preset: { type: 'string' }, name: { type: 'string' }, 'queue-only': { type: 'boolean' }, json: { type: 'boolean' } });
+  const { values } = parseFlags(argv, { ...DB_FLAGS, ...STORE_FLAGS, ...REPEAT_FLAGS, preset: { type: 'string' }, name: { type: 'string' }, 'queue-only': { type: 'boolean' }, json: { type: 'boolean' } });
   if (values.help) {
     print(SWEEP_USAGE);
     return 0;
@@ -198,6 +201,22 @@ export async function runSweep(argv: string[], print: (s: string) => void): Prom
   const plan = planSweep(base, grid, { validate: (c) => validateRun(c, { dataDir: values.data as string | undefined }) });
   for (const s of plan.skipped) process.stderr.write(`skipped ${sweepRunName(s.values)}: ${s.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}\n`);
   if (plan.runs.length === 0) throw new Error('sweep: no valid combination to run');
+  if (values.store !== undefined) {
+    // Agents train what is queued in a store; this process only queues (the local supervisor trains SQLite runs).
+    if (!values['queue-only']) throw new UsageError('--store queues the sweep for `vitlab agent` processes: add --queue-only (or use --db to train it here)');
+    const location = storeFromFlags(values);
+    const store = await openStore(location);
+    try {
+      const sweepId = await store.createSweep({ name: values.name as string | undefined, grid, base });
+      const ids: string[] = [];
+      for (const r of plan.runs) ids.push(await store.createRun({ config: r.config, name: sweepRunName(r.values), sweepId }));
+      process.stderr.write(`sweep ${sweepId}: ${ids.length} runs queued in ${store.describe()}, ${plan.skipped.length} skipped\n`);
+      print(values.json ? JSON.stringify({ sweepId, runIds: ids, skipped: plan.skipped }, null, 2) : ids.join('\n'));
+      return 0;
+    } finally {
+      await store.close();
+    }
+  }
   return withEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false }, async (engine) => {
     const { sweepId, runIds: ids } = engine.supervisor.queueSweep(plan, { name: values.name as string | undefined, grid, base });
     process.stderr.write(

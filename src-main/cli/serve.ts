@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openEngine } from '../app/engine.js';
+import type { ApiEvent } from '../api/contract.js';
+import { listenForRuns } from '../api/run-feed.js';
 import { serve } from '../api/ws.js';
 import { makeContext } from '../app/context.js';
 import { MAX_IMAGE_BYTES } from '../inspect/formats.js';
@@ -108,12 +110,17 @@ async function serveShared(location: string, values: Record<string, unknown>, st
       version: VERSION,
       exportReport: (input) => exportReport(store, input, { allowWrite: false }),
     };
-    const server = await serve(ctx, { port: numberFlag('port', values.port as string | undefined), staticDir, maxBody: SERVE_MAX_BODY });
+    // Live updates from every writer of the store (agents on other machines): LISTEN/NOTIFY.
+    const listeners = new Set<(e: ApiEvent) => void>();
+    const feed = await listenForRuns(location, store, (e) => listeners.forEach((l) => l(e)));
+    const moreEvents = (l: (e: ApiEvent) => void) => (listeners.add(l), () => void listeners.delete(l));
+    const server = await serve(ctx, { port: numberFlag('port', values.port as string | undefined), staticDir, maxBody: SERVE_MAX_BODY, moreEvents });
     print(`ViT Lab: ${server.url}`);
-    process.stderr.write(`store ${store.describe()} (reads only)\n`);
+    process.stderr.write(`store ${store.describe()} (reads only)\nlive updates: LISTEN vitlab_runs, vitlab_agents\n`);
     hooks.onListening?.(server.url);
     await untilStopped();
     await server.close();
+    await feed.close();
   } finally {
     await store.close();
   }

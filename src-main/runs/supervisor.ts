@@ -7,10 +7,12 @@ import type { FromWorker } from '../train/messages.js';
 import { storePortableRun, type PortableRun } from '../inspect/portable.js';
 import { describeStoreFailure, isBusy, StoreError } from '../store/errors.js';
 import type { RunStore } from '../store/runs.js';
+import { SqliteStore } from '../store/sqlite-store.js';
 import type { FinalStatus, RunStatus } from '../store/types.js';
 import { isFinished } from '../../src-shared/run-status.js';
 import type { RunConfig } from '../vit/config.js';
 import { admitRun, type AdmissionContext } from './admission.js';
+import { exitEnd, messageWrite, ProgressGate, writeEnd } from './run-writes.js';
 import { storedEventOf, type RunEvent, type RunEventListener, type RunEventSource } from './events.js';
 import { sweepRunName, type SweepGrid, type SweepPlan } from './sweep.js';
 
@@ -41,7 +43,7 @@ export interface SupervisorOptions {
 interface Active {
   handle: WorkerHandle;
   cancelRequested: boolean;
-  lastProgressEmit: number;
+  progress: ProgressGate;
   /** The run's writes, one after another in the order its worker sent the messages. */
   writes: Promise<void>;
   /** Set when a write for this run failed for good: why the supervisor stopped it. */
@@ -88,6 +90,8 @@ export class Supervisor implements RunEventSource {
   readonly concurrency: number;
   private readonly heartbeatMs: number;
   private readonly writeRetryMs: number;
+  /** The same store through the asynchronous interface the worker-message writes (run-writes.ts) use. */
+  private readonly writer: SqliteStore;
 
   constructor(
     readonly store: RunStore,
@@ -96,6 +100,7 @@ export class Supervisor implements RunEventSource {
     this.concurrency = Math.max(1, opts.concurrency ?? 1);
     this.heartbeatMs = opts.heartbeatMs ?? 2000;
     this.writeRetryMs = opts.writeRetryMs ?? store.staleMs;
+    this.writer = new SqliteStore(store);
   }
 
   private get dbPath(): string {
@@ -136,12 +141,12 @@ export class Supervisor implements RunEventSource {
    * `writeRetryMs`, without blocking the event loop between tries; throws the failure (naming the
    * file) when it cannot be done.
    */
-  private async persist(write: () => void): Promise<void> {
+  private async persist(write: () => unknown): Promise<void> {
     const deadline = Date.now() + this.writeRetryMs;
     for (let delay = 50; ; delay = Math.min(2 * delay, 1000)) {
       try {
         this.store.assertFileIntact();
-        write();
+        await write();
         return;
       } catch (e) {
         if (!isBusy(e) || Date.now() + delay > deadline) throw describeStoreFailure(e, this.dbPath);
@@ -321,7 +326,7 @@ export class Supervisor implements RunEventSource {
     const handle = startWorker({ type: 'start', runId: id, config: detail.config, checkpointDir, dataDir: this.opts.dataDir, resumeFrom, stepPoints: this.opts.stepPoints }, (m) =>
       this.onMessage(id, m),
     );
-    const a: Active = { handle, cancelRequested: false, lastProgressEmit: 0, writes: Promise.resolve(), ended: Promise.resolve() };
+    const a: Active = { handle, cancelRequested: false, progress: new ProgressGate(this.opts.progressPerSecond), writes: Promise.resolve(), ended: Promise.resolve() };
     this.active.set(id, a);
     this.emit({ type: 'run-started', runId: id });
     a.ended = handle.done.then(async (o) => {
@@ -341,10 +346,9 @@ export class Supervisor implements RunEventSource {
 
   /** Writes how a run ended unless its worker's last message did; never throws. */
   private async settleEnd(id: string, a: Active, o: Awaited<WorkerHandle['done']>): Promise<{ status: RunStatus | undefined; error?: string }> {
-    let end: { status: FinalStatus; error?: string; write: () => void };
+    let end: { status: FinalStatus; error?: string };
     if (a.failure) {
-      const error = `${a.failure}; the epochs stored before are kept — resume it once the database can be written again`;
-      end = { status: 'interrupted', error, write: () => this.store.markInterrupted([id], error) };
+      end = { status: 'interrupted', error: `${a.failure}; the epochs stored before are kept — resume it once the database can be written again` };
     } else {
       let current: RunStatus | undefined;
       try {
@@ -354,19 +358,10 @@ export class Supervisor implements RunEventSource {
       }
       // The worker's own final message usually settled the status; an exit without one is a crash.
       if (current !== 'running') return { status: current, error: o.error };
-      if (o.signal && !a.cancelRequested) {
-        // Killed from outside (OOM killer, kill -9): not the config's fault, and its finished
-        // epochs and last checkpoint are intact, so it can be resumed.
-        const error = `${o.error ?? 'worker killed'}; resume it to continue from its last checkpoint`;
-        end = { status: 'interrupted', error, write: () => this.store.markInterrupted([id], error) };
-      } else {
-        const status: FinalStatus = o.status === 'completed' ? 'completed' : o.status === 'cancelled' || a.cancelRequested ? 'cancelled' : 'failed';
-        const error = status === 'failed' ? (o.error ?? 'worker failed') : undefined;
-        end = { status, error: o.error, write: () => this.store.finish(id, status, error) };
-      }
+      end = exitEnd(o, a.cancelRequested);
     }
     try {
-      await this.persist(end.write);
+      await this.persist(() => writeEnd(this.writer, id, end));
       if (a.failure) this.endings.set(id, end.error!);
       // The writes above only move a run still running; another end may have landed first.
       return { status: this.store.storedStatus(id) ?? end.status, error: end.error };
@@ -381,42 +376,11 @@ export class Supervisor implements RunEventSource {
     }
   }
 
-  /** The store write for a worker's message (what is told once it is stored: events.ts). */
-  private writeFor(id: string, m: Exclude<FromWorker, { type: 'progress' | 'step' }>): { what: string; write: () => void } {
-    const store = this.store;
-    switch (m.type) {
-      case 'started':
-        return { what: 'the start of the run', write: () => store.markStarted(id, m.env) };
-      case 'epoch':
-        return { what: `epoch ${m.metrics.epoch}`, write: () => store.addEpoch(id, m.metrics) };
-      case 'checkpoint':
-        return { what: `the checkpoint of epoch ${m.epoch}`, write: () => store.addCheckpoint(id, m.epoch, m.path) };
-      case 'evaluated':
-        return {
-          what: 'the final evaluation',
-          write: () =>
-            store.transaction(() => {
-              store.setResult(id, m.result);
-              store.finish(id, 'completed');
-            }),
-        };
-      case 'cancelled':
-        return { what: 'the cancellation', write: () => store.finish(id, 'cancelled') };
-      case 'failed':
-        return { what: `the failure (${m.error})`, write: () => store.finish(id, 'failed', m.error) };
-    }
-  }
-
   private onMessage(id: string, m: FromWorker): void {
     const a = this.active.get(id);
     if (!a) return;
     if (m.type === 'progress') {
-      const now = Date.now();
-      const gap = 1000 / (this.opts.progressPerSecond ?? 4);
-      if (now - a.lastProgressEmit >= gap || m.progress.batch === m.progress.batches) {
-        a.lastProgressEmit = now;
-        this.emit({ type: 'progress', runId: id, progress: m.progress });
-      }
+      if (a.progress.pass(m)) this.emit({ type: 'progress', runId: id, progress: m.progress });
       return;
     }
     if (m.type === 'step') {
@@ -433,14 +397,14 @@ export class Supervisor implements RunEventSource {
       });
       return;
     }
-    const { what, write } = this.writeFor(id, m);
+    const { what, write } = messageWrite(id, m);
     const told = storedEventOf(id, m);
     // Stored in the order sent, each after the previous one landed; once one fails for good the
     // run is being stopped and nothing more is written for it.
     a.writes = a.writes.then(async () => {
       if (a.failure) return;
       try {
-        await this.persist(write);
+        await this.persist(() => write(this.writer));
       } catch (e) {
         this.failRun(id, a, `could not save ${what}: ${(e as Error).message}`);
         return;

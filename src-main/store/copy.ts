@@ -19,6 +19,8 @@ interface TableSpec {
   key: string[];
   /** Columns the destination makes itself: SQLite-only/pg-only row ids and the trigger-kept group key. */
   skip: string[];
+  /** Rows per batch when they are large (checkpoint chunks are up to 1 MiB each); default the copy's. */
+  batch?: number;
 }
 
 /** Parents before children (foreign keys); rowid order keeps listings' tie order in the copy. */
@@ -32,6 +34,10 @@ export const COPY_TABLES: readonly TableSpec[] = [
   // Artifact ids are each database's own; (run_id, kind, path) is the artifact.
   { name: 'artifacts', key: ['id'], skip: ['id'] },
   { name: 'step_curves', key: ['run_id', 'epoch'], skip: [] },
+  // Migration 0006. A copy stopped between a header and its chunks leaves an incomplete set,
+  // which readers never use (store/checkpoint-blobs.ts) and the next copy completes.
+  { name: 'checkpoint_blobs', key: ['run_id', 'epoch'], skip: [] },
+  { name: 'checkpoint_chunks', key: ['run_id', 'epoch', 'seq'], skip: [], batch: 16 },
   { name: 'comparisons', key: ['rowid'], skip: ['rowid'] },
 ];
 
@@ -94,6 +100,7 @@ export async function copyStore(
     const tables: CopyResult['tables'] = [];
     for (const t of COPY_TABLES) {
       const total = totals.get(t.name)!;
+      const rowsPer = Math.min(batch, t.batch ?? batch);
       let done = 0;
       let addedHere = 0;
       let cursor: unknown[] | null = null;
@@ -105,7 +112,7 @@ export async function copyStore(
           q = q.where(sql<boolean>`(${sql.join(t.key.map((k) => sql.ref(k)))}) > (${sql.join(after)})`);
         }
         for (const k of t.key) q = q.orderBy(sql.ref(k));
-        const rows = (await q.limit(batch).execute()) as Record<string, unknown>[];
+        const rows = (await q.limit(rowsPer).execute()) as Record<string, unknown>[];
         if (rows.length === 0) break;
         cursor = t.key.map((_, i) => rows[rows.length - 1][`__k${i}`]);
         const values = rows.map((r) =>
@@ -120,7 +127,7 @@ export async function copyStore(
         done += rows.length;
         doneAll += rows.length;
         opts.onProgress?.({ table: t.name, done, total, doneAll, totalAll, added, elapsedMs: Date.now() - started });
-        if (rows.length < batch) break;
+        if (rows.length < rowsPer) break;
       }
       tables.push({ table: t.name, source: total, added: addedHere });
     }

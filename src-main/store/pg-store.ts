@@ -39,6 +39,9 @@ export interface RunsTable extends Omit<RunRow, 'stored_status'> {
   rowid: Generated<number>;
   queue_seq: number;
   group_key: Generated<string | null>;
+  /** Migration 0006 (store/agents.ts writes them). */
+  agent: string | null;
+  agent_claims: Generated<number>;
 }
 
 export interface PgSchema {
@@ -67,7 +70,7 @@ export function derivedStatus(staleBefore: string) {
 
 const SUMMARY_FIELDS = [
   'id', 'name', 'config_json', 'backend', 'created_at', 'started_at', 'finished_at', 'heartbeat_at', 'error', 'notes', 'tags',
-  'sweep_id', 'params', 'macs_per_image', 'macs_per_batch', 'test_acc', 'test_loss', 'epochs_done', 'checkpoint_path', 'priority',
+  'sweep_id', 'params', 'macs_per_image', 'macs_per_batch', 'test_acc', 'test_loss', 'epochs_done', 'checkpoint_path', 'priority', 'agent',
 ] as const;
 
 /** bigint (int8) as a JavaScript number: every count and id-free integer we store fits in 2^53. */
@@ -229,7 +232,7 @@ export class PgStore implements Store {
       const now = this.stamp();
       const r = await db
         .updateTable('runs')
-        .set((eb) => ({ status: 'running', started_at: eb.fn.coalesce('started_at', eb.val(now)), heartbeat_at: now }))
+        .set((eb) => ({ status: 'running', started_at: eb.fn.coalesce('started_at', eb.val(now)), heartbeat_at: now, agent: null }))
         .where('id', '=', id)
         .where('status', '=', 'queued')
         .executeTakeFirst();
@@ -251,12 +254,13 @@ export class PgStore implements Store {
         q = q.where(sql<string>`config_json::jsonb ->> 'backend'`, 'in', [...filter.backends]);
       }
       if (filter.maxParams !== undefined) q = q.where('params', '<=', filter.maxParams);
+      if (filter.excludeIds?.length) q = q.where('id', 'not in', [...filter.excludeIds]);
       const next = await q.orderBy('priority', 'desc').orderBy('queue_seq').orderBy('rowid').limit(1).forUpdate().skipLocked().executeTakeFirst();
       if (!next) return null;
       const now = this.stamp();
       await db
         .updateTable('runs')
-        .set((eb) => ({ status: 'running', started_at: eb.fn.coalesce('started_at', eb.val(now)), heartbeat_at: now }))
+        .set((eb) => ({ status: 'running', started_at: eb.fn.coalesce('started_at', eb.val(now)), heartbeat_at: now, agent: null }))
         .where('id', '=', next.id)
         .execute();
       const row = await this.summaries(db).where('id', '=', next.id).executeTakeFirstOrThrow();

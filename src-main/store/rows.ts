@@ -39,11 +39,13 @@ export interface RunRow {
   epochs_done: number;
   checkpoint_path: string | null;
   priority: number;
+  /** Migration 0006: the agent that last claimed the run. */
+  agent: string | null;
 }
 
 /** A RunRow's columns, `status` being the derived-status expression to show. */
 export const summaryColumns = (status: string) => `id, name, ${status} AS status, status AS stored_status, config_json, backend, created_at, started_at, finished_at, heartbeat_at, error,
-  notes, tags, sweep_id, params, macs_per_image, macs_per_batch, test_acc, test_loss, epochs_done, checkpoint_path, priority`;
+  notes, tags, sweep_id, params, macs_per_image, macs_per_batch, test_acc, test_loss, epochs_done, checkpoint_path, priority, agent`;
 export interface EpochRow {
   epoch: number;
   train_loss: number | null;
@@ -101,6 +103,7 @@ export function toSummary(r: RunRow): RunSummary {
     sweepId: r.sweep_id,
     priority: r.priority,
     checkpointPath: r.checkpoint_path,
+    agent: r.agent,
   };
 }
 

@@ -33,7 +33,8 @@ export class RunLifecycle {
         @tags, @sweep_id, @params, @macs_per_image, @macs_per_batch, @priority, @queue_seq)`),
       nextQueueSeq: p<number>('SELECT coalesce(max(queue_seq), 0) + 1 FROM runs').pluck(),
       insertCost: p('INSERT INTO costs (run_id, breakdown_json) VALUES (?, ?)'),
-      claim: p(`UPDATE runs SET status = 'running', started_at = coalesce(started_at, @now), heartbeat_at = @now
+      // agent = NULL: whoever claims says who it is (an agent records itself after, in the same transaction).
+      claim: p(`UPDATE runs SET status = 'running', started_at = coalesce(started_at, @now), heartbeat_at = @now, agent = NULL
         WHERE id = @id AND status = 'queued'`),
       markStarted: p(`UPDATE runs SET status = 'running', started_at = coalesce(started_at, @now), heartbeat_at = @now,
         backend = @backend, versions_json = @versions_json, machine_json = @machine_json

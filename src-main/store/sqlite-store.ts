@@ -10,6 +10,7 @@ export function matchesClaim(run: RunSummary, filter: ClaimFilter = {}): boolean
   if (filter.sweepId !== undefined && run.sweepId !== filter.sweepId) return false;
   if (filter.backends !== undefined && !filter.backends.includes(run.config.backend)) return false;
   if (filter.maxParams !== undefined && run.params > filter.maxParams) return false;
+  if (filter.excludeIds?.includes(run.id)) return false;
   return true;
 }
 

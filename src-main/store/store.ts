@@ -36,6 +36,8 @@ export interface ClaimFilter {
   backends?: readonly string[];
   /** Only runs with at most this many parameters (a memory limit, roughly). */
   maxParams?: number;
+  /** Not these runs (an agent's refusals: configs above its memory limit stay queued for others). */
+  excludeIds?: readonly string[];
 }
 
 export interface Store {

@@ -76,6 +76,8 @@ export interface RunSummary {
   sweepId: string | null;
   priority: number;
   checkpointPath: string | null;
+  /** The `vitlab agent` that last claimed it (null: a local supervisor ran it). */
+  agent: string | null;
 }
 
 export interface ListResult {

@@ -34,6 +34,7 @@ function storedRun(config: RunConfig, o: { sps: number; evalSeconds: number; sta
     sweepId: null,
     priority: 0,
     checkpointPath: null,
+    agent: null,
     versions: null,
     machine: null,
     epochs: Array.from({ length: config.epochs }, (_, i) => ({ epoch: i + 1, trainLoss: 1, trainAcc: 0.5, testLoss: 1, testAcc: 0.5, seconds: epochSeconds, samplesPerSec: o.sps, lr: 1e-3 })),

@@ -3,6 +3,7 @@
  * is bundled into the renderer (no zod, no engine code).
  */
 export type {
+  AgentInfo,
   ApiErrorBody,
   ApiErrorCode,
   ApiEvent,

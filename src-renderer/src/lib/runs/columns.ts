@@ -31,6 +31,7 @@ export const COLUMNS: readonly Column[] = [
   { key: 'lr', label: 'LR', sort: 'lr', width: 64, num: true, text: (r) => String(r.config.lr) },
   { key: 'recipe', label: 'Recipe', sort: 'recipe', width: 76, text: (r) => r.config.recipe },
   { key: 'backend', label: 'Backend', sort: 'backend', width: 82, text: (r) => r.backend ?? '—' },
+  { key: 'agent', label: 'Agent', title: 'The vitlab agent that trained it (— : this app)', width: 96, text: (r) => r.agent ?? '—' },
   { key: 'createdAt', label: 'Created', sort: 'createdAt', width: 132, text: (r) => dateTime(r.createdAt) },
   { key: 'tags', label: 'Tags', width: 120, text: (r) => r.tags.join(', ') },
 ];

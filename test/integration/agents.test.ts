@@ -1,0 +1,172 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { agentsOf } from '../../src-main/store/agents.js';
+import { checkpointBlobsOf } from '../../src-main/store/checkpoint-blobs.js';
+import { openStore } from '../../src-main/store/open-store.js';
+import type { Store } from '../../src-main/store/store.js';
+import { resolveConfig, type RunConfig } from '../../src-main/vit/config.js';
+import { sleep } from '../fixtures/wait.js';
+import { startAgent as spawnAgent, type AgentProcess } from '../helpers/agent.js';
+import { usePostgres } from '../helpers/postgres.js';
+
+/**
+ * Real `vitlab agent` processes draining one queue of tiny real runs (Fashion-MNIST slices), on
+ * PostgreSQL (a throwaway cluster) and on one SQLite file. Agents heartbeat every 200 ms, so a
+ * killed agent's run is stale after 1.5 s (liveness.ts: 7.5 heartbeats), as every process agrees
+ * through VITLAB_HEARTBEAT_MS.
+ */
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-agents-'));
+const HEARTBEAT_MS = 200;
+const STALE_MS = 1500;
+const pgHolder = usePostgres();
+
+const started: AgentProcess[] = [];
+afterAll(async () => {
+  for (const a of started) if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGKILL');
+  await Promise.all(started.map((a) => a.exited));
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function startAgent(location: string, name: string, args: string[] = []): AgentProcess {
+  const a = spawnAgent(location, name, path.join(tmp, `work-${name}`), { args, env: { VITLAB_HEARTBEAT_MS: String(HEARTBEAT_MS), VITLAB_STEP_POINTS: '2' } });
+  started.push(a);
+  return a;
+}
+
+/** Polls an async condition every 100 ms; throws naming what was awaited after the timeout. */
+async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, timeoutMs = 240_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+const tiny = (over: Partial<RunConfig>): RunConfig => resolveConfig({ epochs: 4, limitTrain: 600, limitTest: 300, ...over }, 'tiny');
+
+const backends = [
+  { kind: 'postgres', location: async () => pgHolder.cluster.createDatabase() },
+  { kind: 'sqlite', location: async () => path.join(tmp, `agents-${Date.now()}.db`) },
+] as const;
+
+describe.each(backends)('vitlab agent on $kind', ({ kind, location: makeLocation }) => {
+  it('three agents drain a sweep, each run once; a kill -9 mid-run is resumed elsewhere from its stored checkpoint with the same result', async () => {
+    const location = await makeLocation();
+    const store: Store = await openStore(location, { staleMs: STALE_MS });
+    try {
+      // Three configs, each queued twice: the twin of the run whose agent is killed trains
+      // uninterrupted, and runs are deterministic for a config, so the two must agree exactly.
+      const sweepId = await store.createSweep({ name: `agents on ${kind}`, grid: { seed: [1, 2, 3] } });
+      const configs = [1, 2, 3].map((seed) => tiny({ seed }));
+      const ids: string[] = [];
+      for (const round of [0, 1]) for (const c of configs) ids.push(await store.createRun({ config: c, sweepId, name: `seed=${c.seed} #${round + 1}` }));
+      const twinOf = (id: string) => ids[(ids.indexOf(id) + 3) % 6];
+
+      const agents = ['a1', 'a2', 'a3'].map((n) => startAgent(location, n));
+      await until('three agents registered and alive', async () => (await agentsOf(store).list()).filter((a) => a.alive).length === 3);
+
+      // A run that has a stored checkpoint and epochs still to go: its agent is killed now.
+      const victim = await until('a run with a stored checkpoint, mid-run', async () => {
+        for (const r of (await store.list({ sweepId, status: 'running' })).rows) {
+          const ck = await checkpointBlobsOf(store).epochs(r.id);
+          if (ck.length && r.epochsDone < r.config.epochs && r.agent) return { id: r.id, agent: r.agent, checkpoint: ck[0] };
+        }
+        return null;
+      });
+      const killed = agents.find((a) => a.name === victim.agent)!;
+      killed.child.kill('SIGKILL');
+      await killed.exited;
+
+      // The dead agent's row stays, shown as gone once its heartbeat is stale; the run is
+      // interrupted by the heartbeat rule and another agent resumes it from the stored checkpoint.
+      await until('the killed agent shown as gone', async () => (await agentsOf(store).list()).find((a) => a.name === victim.agent)?.alive === false);
+      const resumer = await until('another agent resuming the run', async () => agents.find((a) => a !== killed && a.log().includes(`run ${victim.id} `) && /resuming from the stored checkpoint of epoch (\d+)/.test(a.log().split(`run ${victim.id} `).slice(1).join(''))));
+      const requeued = agents.filter((a) => a !== killed).map((a) => a.log()).join('\n');
+      expect(requeued).toMatch(new RegExp(`run ${victim.id} \\(.*\\) was interrupted on agent ${victim.agent}: queued again to resume from its checkpoint of epoch \\d+`));
+      const resumedFrom = Number(new RegExp(`run ${victim.id} \\(.*\\): resuming from the stored checkpoint of epoch (\\d+)`).exec(resumer.log())![1]);
+      expect(resumedFrom).toBeGreaterThanOrEqual(victim.checkpoint);
+
+      await until('every run of the sweep finished', async () => (await store.getSweep(sweepId)).counts.completed === 6, 600_000);
+      for (const id of ids) {
+        const run = await store.get(id);
+        // No epoch lost or stored twice, and one final evaluation.
+        expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
+        expect(run.perClass.reduce((s, c) => s + c.total, 0)).toBe(300);
+        // Completed exactly once: one agent reported its completion.
+        const completions = agents.map((a) => a.log().split('\n').filter((l) => l.includes(`run ${id} `) && l.includes(': completed, test acc')).length);
+        expect(completions.reduce((s, n) => s + n, 0)).toBe(1);
+      }
+      const resumed = await store.get(victim.id);
+      expect(resumed.agent).toBe(resumer.name);
+      const twin = await store.get(twinOf(victim.id));
+      expect(resumed.testAcc).toBe(twin.testAcc);
+      expect(resumed.testLoss).toBe(twin.testLoss);
+      expect(resumed.epochs.map((e) => [e.testAcc, e.trainLoss])).toEqual(twin.epochs.map((e) => [e.testAcc, e.trainLoss]));
+      expect(resumed.confusion).toEqual(twin.confusion);
+
+      // A clean stop: each remaining agent exits 0 and deregisters.
+      for (const a of agents.filter((x) => x !== killed)) a.child.kill('SIGTERM');
+      for (const a of agents.filter((x) => x !== killed)) expect(await a.exited).toBe(0);
+      expect((await agentsOf(store).list()).map((a) => a.name)).toEqual([victim.agent]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('SIGTERM: the running run becomes interrupted, the agent exits 0; another agent resumes it from its stored checkpoint', async () => {
+    const location = await makeLocation();
+    const store = await openStore(location, { staleMs: STALE_MS });
+    try {
+      const id = await store.createRun({ config: tiny({ epochs: 30, seed: 7 }) });
+      const first = startAgent(location, `t1-${kind}`);
+      await until('a stored checkpoint', async () => (await checkpointBlobsOf(store).epochs(id)).length > 0);
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      const run = await store.get(id);
+      expect(run.status).toBe('interrupted');
+      expect(run.error).toContain(`agent t1-${kind}`);
+      expect(run.error).toContain('SIGTERM');
+      expect(await agentsOf(store).list()).toEqual([]);
+      const stored = (await checkpointBlobsOf(store).latest(id, run.epochsDone))!.epoch;
+      expect(stored).toBeGreaterThanOrEqual(1);
+
+      const second = startAgent(location, `t2-${kind}`);
+      await until('the second agent resuming it', async () => second.log().includes(`resuming from the stored checkpoint of epoch ${stored}`));
+      await until('an epoch after the checkpoint', async () => (await store.get(id)).epochsDone > stored);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+      const after = await store.get(id);
+      expect(after.agent).toBe(`t2-${kind}`);
+      expect(after.epochs.map((e) => e.epoch)).toEqual(Array.from({ length: after.epochsDone }, (_, i) => i + 1));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a run above --max-memory stays queued for other agents, said once', async () => {
+    const location = await makeLocation();
+    const store = await openStore(location, { staleMs: STALE_MS });
+    try {
+      const id = await store.createRun({ config: tiny({ epochs: 1 }) });
+      const small = startAgent(location, `m1-${kind}`, ['--max-memory', '1']);
+      await until('the refusal', async () => small.log().includes(`run ${id} `) && small.log().includes('stays queued for other agents'));
+      await sleep(3 * HEARTBEAT_MS);
+      expect(await store.getStatus(id)).toBe('queued');
+      expect(small.log().split('stays queued').length - 1).toBe(1);
+      expect(small.log()).toContain('--max-memory is 1 MB');
+      const big = startAgent(location, `m2-${kind}`);
+      await until('the other agent completing it', async () => (await store.getStatus(id)) === 'completed');
+      expect((await store.get(id)).agent).toBe(`m2-${kind}`);
+      for (const a of [small, big]) a.child.kill('SIGTERM');
+      expect(await small.exited).toBe(0);
+      expect(await big.exited).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
