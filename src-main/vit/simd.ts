@@ -12,112 +12,10 @@
  * elsewhere it gets a memory of its own. Emitted from this file at load time: no toolchain needed.
  */
 
-// ---- a minimal binary encoder ----------------------------------------------------------------
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-const str = (s: string) => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-
-/** Core opcodes used here, by their names in the WebAssembly spec. */
-const OP = {
-  block: 0x02,
-  loop: 0x03,
-  br: 0x0c,
-  br_if: 0x0d,
-  end: 0x0b,
-  'local.get': 0x20,
-  'local.set': 0x21,
-  'f32.load': 0x2a,
-  'f32.store': 0x38,
-  'i32.const': 0x41,
-  'f32.const': 0x43,
-  'i32.gt_s': 0x4a,
-  'i32.ge_s': 0x4e,
-  'i32.add': 0x6a,
-  'i32.mul': 0x6c,
-  'i32.shr_s': 0x75,
-  'f32.add': 0x92,
-  'f32.mul': 0x94,
-  'f32.div': 0x95,
-  'f32.max': 0x97,
-  /** Prefix of every SIMD instruction (followed by the LEB128 code below). */
-  simd: 0xfd,
-} as const;
-
-/** SIMD (v128) opcodes used here, by their spec names (after the 0xfd prefix). */
-const SIMD = {
-  'v128.load': 0x00,
-  'v128.store': 0x0b,
-  'v128.const': 0x0c,
-  'f32x4.splat': 0x13,
-  'f32x4.extract_lane': 0x1f,
-  'f32x4.gt': 0x44,
-  'v128.and': 0x4e,
-  'f32x4.nearest': 0x6a,
-  'i32x4.shl': 0xab,
-  'i32x4.add': 0xae,
-  'f32x4.add': 0xe4,
-  'f32x4.sub': 0xe5,
-  'f32x4.mul': 0xe6,
-  'f32x4.max': 0xe9,
-  'i32x4.trunc_sat_f32x4_s': 0xf8,
-} as const;
-
-/** Memory immediates: alignment 2^2 (4 bytes) and a byte offset. */
-const ALIGN4 = 2;
-
-// instructions
-const get = (i: number) => [OP['local.get'], ...uleb(i)];
-const set = (i: number) => [OP['local.set'], ...uleb(i)];
-const i32c = (v: number) => [OP['i32.const'], ...sleb(v)];
-const add = [OP['i32.add']];
-const mul = [OP['i32.mul']];
-const gtS = [OP['i32.gt_s']];
-const geS = [OP['i32.ge_s']];
-/** Block type 0x40: no result. */
-const block = (...body: number[][]) => [OP.block, 0x40, ...body.flat(), OP.end];
-const loop = (...body: number[][]) => [OP.loop, 0x40, ...body.flat(), OP.end];
-const br = (d: number) => [OP.br, ...uleb(d)];
-const brIf = (d: number) => [OP.br_if, ...uleb(d)];
-const f32load = (off = 0) => [OP['f32.load'], ALIGN4, ...uleb(off)];
-const f32store = (off = 0) => [OP['f32.store'], ALIGN4, ...uleb(off)];
-const f32add = [OP['f32.add']];
-const f32mul = [OP['f32.mul']];
-const f32zero = [OP['f32.const'], 0, 0, 0, 0];
-const simd = (op: keyof typeof SIMD, ...imm: number[]) => [OP.simd, ...uleb(SIMD[op]), ...imm];
-const vload = (off = 0) => simd('v128.load', ALIGN4, ...uleb(off));
-const vstore = (off = 0) => simd('v128.store', ALIGN4, ...uleb(off));
-const vzero = simd('v128.const', ...new Array<number>(16).fill(0));
-const splat = simd('f32x4.splat');
-const vadd = simd('f32x4.add');
-const vmul = simd('f32x4.mul');
-/** local += delta */
-const inc = (l: number, delta: number[]) => [...get(l), ...delta, ...add, ...set(l)];
+import {
+  add, block, br, brIf, f32add, f32c, f32load, f32max, f32mul, f32store, f32zero, funcBody, geS, get, gtS, i32c, inc, loop,
+  moduleBytes as assemble, mul, OP, set, simd, splat, vadd, vload, vmax, vmul, vstore, vzero, F32, I32, V128,
+} from './kernels/wasm-encode.js';
 
 // gemm's locals: params 0..9, then i32 i, j, k, pa, pb, pc; v128 acc0..3, av; f32 s
 const [M, N, K, A, SAI, SAK, B, LDB, C, LDC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
@@ -185,23 +83,15 @@ function jBlock(lanes: number): number[] {
 }
 
 function gemmBody(): number[] {
-  const locals = vec([
-    [6, I32],
-    [5, V128],
-    [2, F32],
-  ]);
   const body = block(loop(get(Li), get(M), geS, brIf(1), i32c(0), set(Lj), jBlock(4), jBlock(1), jBlock(0), inc(Li, i32c(1)), br(0)));
-  const code = [...locals, ...body, OP.end];
-  return [...uleb(code.length), ...code];
+  return funcBody([[6, I32], [5, V128], [2, F32]], body);
 }
 
 // softmax(P, n, rows, stride): each of `rows` rows (stride bytes apart, stride ≥ 16·⌈n/4⌉) becomes
 // the softmax of its first n entries, 4 lanes at a time over ⌈n/4⌉ vectors (pad lanes are set to
 // -1e30 first and end up 0; they are never read as probabilities).
-const f32c = (v: number) => [OP['f32.const'], ...new Uint8Array(new Float32Array([v]).buffer)];
 const vsplatc = (v: number) => [...f32c(v), ...splat];
 const vsub = simd('f32x4.sub');
-const vmax = simd('f32x4.max');
 const vgt = simd('f32x4.gt');
 const vand = simd('v128.and');
 const vnearest = simd('f32x4.nearest');
@@ -209,7 +99,6 @@ const i4trunc = simd('i32x4.trunc_sat_f32x4_s');
 const i4add = simd('i32x4.add');
 const i4shl = simd('i32x4.shl');
 const lane = (l: number) => simd('f32x4.extract_lane', l);
-const f32max = [OP['f32.max']];
 const f32div = [OP['f32.div']];
 const shrS = [OP['i32.shr_s']];
 
@@ -240,10 +129,6 @@ function softmaxBody(): number[] {
   const [P, Nn, R, ST] = [0, 1, 2, 3];
   const [Lr, Lj, Q, NV] = [4, 5, 6, 7];
   const [VM, X, NN, RR, T, VA, KEEP] = [8, 9, 10, 11, 12, 13, 14];
-  const locals = vec([
-    [4, I32],
-    [7, V128],
-  ]);
   const hreduce = (v: number, op: number[]) => [...get(v), ...lane(0), ...get(v), ...lane(1), ...op, ...get(v), ...lane(2), ...op, ...get(v), ...lane(3), ...op];
   const overVectors = (body: number[]) => [
     ...i32c(0), ...set(Lj), ...get(P), ...set(Q),
@@ -263,38 +148,13 @@ function softmaxBody(): number[] {
     ...inc(P, get(ST)),
   ];
   const body = block(loop(get(Lr), get(R), geS, brIf(1), row, inc(Lr, i32c(1)), br(0)));
-  const code = [...locals, ...body, OP.end];
-  return [...uleb(code.length), ...code];
+  return funcBody([[4, I32], [7, V128]], body);
 }
 
-/** Section ids and the other binary-format constants of a module, by their spec names. */
-const SECTION = { type: 1, import: 2, function: 3, export: 7, code: 10 } as const;
-const FUNC_TYPE = 0x60;
-const EXTERNAL = { func: 0x00, memory: 0x02 } as const;
-/** "\0asm", then format version 1. */
-const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  // Type 0: gemm's 10 i32 parameters; type 1: softmax's 4; no results.
-  const type = vec([
-    [FUNC_TYPE, ...uleb(10), ...new Array<number>(10).fill(I32), 0],
-    [FUNC_TYPE, 4, I32, I32, I32, I32, 0],
-  ]);
-  // env.mem: a memory with no maximum (limits flag 0) and at least 0 pages.
-  const imports = vec([[...str('env'), ...str('mem'), EXTERNAL.memory, 0x00, 0x00]]);
-  const funcs = vec([[0], [1]]);
-  const exports = vec([
-    [...str('gemm'), EXTERNAL.func, 0],
-    [...str('softmax'), EXTERNAL.func, 1],
-  ]);
-  const code = vec([gemmBody(), softmaxBody()]);
-  return new Uint8Array([
-    ...HEADER,
-    ...section(SECTION.type, type),
-    ...section(SECTION.import, imports),
-    ...section(SECTION.function, funcs),
-    ...section(SECTION.export, exports),
-    ...section(SECTION.code, code),
+  return assemble([
+    { name: 'gemm', i32Params: 10, code: gemmBody() },
+    { name: 'softmax', i32Params: 4, code: softmaxBody() },
   ]);
 }
 

@@ -3,6 +3,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { adamwStep } from '../../src-main/vit/kernels/adam.js';
 import { fusedLayerNorm, layerNormBackward, layerNormForward } from '../../src-main/vit/kernels/layer-norm.js';
+import { GEMM_FLAGS, GEMM_TILE, gemmKernel, relaxedSimd } from '../../src-main/vit/kernels/gemm.js';
+import { gemmLinear } from '../../src-main/vit/kernels/linear.js';
 import { linearGradPrep } from '../../src-main/vit/kernels/linear-grad.js';
 import { layerNorm } from '../../src-main/vit/reference.js';
 import { simdKernels } from '../../src-main/vit/simd.js';
@@ -157,6 +159,106 @@ describe('SIMD module', () => {
       const e = row.map((v) => Math.exp(v - mx));
       const s = e.reduce((p, q) => p + q, 0);
       expect(maxRelErr(F.subarray(r * stride, r * stride + n), e.map((v) => v / s))).toBeLessThan(1e-5);
+    }
+  });
+});
+
+describe('dense-layer gemm (kernels/gemm.ts)', () => {
+  const mem = new WebAssembly.Memory({ initial: 64 });
+  const F = new Float32Array(mem.buffer);
+  // Float offsets of A, B, C, bias in the memory.
+  const [AT, BT, CT, BIAS] = [0, 300_000, 600_000, 900_000];
+  const shapes = [{ ...GEMM_TILE, fma: false }, ...(relaxedSimd() ? [{ ...GEMM_TILE, fma: true }] : []), { mr: 3, nv: 1, fma: false }];
+  // [M, N, K]: every row tail (M mod mr), column tail (vector, scalar) and K = 0, 1, odd, long.
+  const sizes = [[1, 1, 1], [7, 9, 5], [65, 17, 3], [13, 10, 257], [2, 32, 64], [5, 7, 0], [9, 33, 1]];
+
+  /** The plain loop the gemm must equal: init (C / bias), Σ_k in doubles, ReLU. */
+  function reference(M: number, N: number, K: number, a: (i: number, k: number) => number, b: Float32Array, c0: Float32Array, bias: Float32Array, flags: number) {
+    const out = new Float64Array(M * N);
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let s = (flags & GEMM_FLAGS.ACCUMULATE ? c0[i * N + j] : 0) + (flags & GEMM_FLAGS.BIAS ? bias[j] : 0);
+        for (let q = 0; q < K; q++) s += a(i, q) * b[q * N + j];
+        out[i * N + j] = flags & GEMM_FLAGS.RELU ? Math.max(0, s) : s;
+      }
+    }
+    return out;
+  }
+
+  for (const shape of shapes) {
+    it(`${shape.mr}×${4 * shape.nv}${shape.fma ? ' with relaxed-SIMD FMA' : ''}: plain and transposed A, every flag, odd sizes`, () => {
+      const gemm = gemmKernel(mem, shape);
+      for (const [M, N, K] of sizes) {
+        for (const transposed of [false, true]) {
+          for (const flags of [0, GEMM_FLAGS.ACCUMULATE, GEMM_FLAGS.BIAS, GEMM_FLAGS.BIAS | GEMM_FLAGS.RELU, 7]) {
+            const a = rand(M * K, M * 31 + K, 1);
+            const b = rand(K * N, N * 17 + K, 1);
+            const c0 = rand(M * N, M + N, 1);
+            const bias = rand(N, N, 1);
+            F.set(a, AT);
+            F.set(b, BT);
+            F.set(c0, CT);
+            F.set(bias, BIAS);
+            // A [M, K] row-major (sai = 4K, sak = 4) or stored as [K, M] (sai = 4, sak = 4M).
+            const [sai, sak] = transposed ? [4, 4 * M] : [4 * K, 4];
+            gemm(M, N, K, AT * 4, sai, sak, BT * 4, 4 * N, CT * 4, 4 * N, BIAS * 4, flags);
+            const ref = reference(M, N, K, (i, q) => (transposed ? a[q * M + i] : a[i * K + q]), b, c0, bias, flags);
+            expect(maxRelErr(F.subarray(CT, CT + M * N), ref), `M ${M} N ${N} K ${K} transposed ${transposed} flags ${flags}`).toBeLessThan(1e-5);
+          }
+        }
+      }
+    });
+  }
+
+  it('leaves memory beyond C untouched and honours a row stride of C', () => {
+    const gemm = gemmKernel(mem, { ...GEMM_TILE, fma: false });
+    const [M, N, K, ldc] = [5, 11, 4, 16];
+    F.fill(7, CT, CT + M * ldc + 64);
+    F.set(rand(M * K, 1), AT);
+    F.set(rand(K * N, 2), BT);
+    gemm(M, N, K, AT * 4, 4 * K, 4, BT * 4, 4 * N, CT * 4, 4 * ldc, 0, 0);
+    for (let i = 0; i < M; i++) for (let j = N; j < ldc; j++) expect(F[CT + i * ldc + j]).toBe(7);
+    expect(F[CT + M * ldc]).toBe(7);
+  });
+
+  it('the dense layer gives x·W + b, ReLU, and dx, dW (chunked), db as plain loops, on cpu and wasm', async () => {
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend);
+      await tf.ready();
+      for (const [M, K, N] of [[7, 5, 3], [300, 17, 33], [65, 64, 10]]) {
+        for (const activation of ['linear', 'relu'] as const) {
+          const x = rand(M * K, M + K, 1);
+          const w = rand(K * N, K + N, 1);
+          const b = rand(N, N, 1);
+          const dy = rand(M * N, M * N, 1);
+          const [xt, wt, bt, dyt] = [tf.tensor2d(x, [M, K]), tf.tensor2d(w, [K, N]), tf.tensor1d(b), tf.tensor2d(dy, [M, N])];
+          const y = gemmLinear(xt, wt, bt, activation).dataSync();
+          const [dx, dw, db] = tf.grads((xa, wa, ba) => gemmLinear(xa as tf.Tensor2D, wa, ba, activation))([xt, wt, bt], dyt).map((t) => t.dataSync());
+          const yRef = new Float64Array(M * N);
+          for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+            let s = b[j];
+            for (let q = 0; q < K; q++) s += x[i * K + q] * w[q * N + j];
+            yRef[i * N + j] = activation === 'relu' ? Math.max(0, s) : s;
+          }
+          const g = dy.map((v, i) => (activation === 'relu' && !(yRef[i] > 0) ? 0 : v));
+          const dxRef = new Float64Array(M * K);
+          const dwRef = new Float64Array(K * N);
+          const dbRef = new Float64Array(N);
+          for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+            dbRef[j] += g[i * N + j];
+            for (let q = 0; q < K; q++) {
+              dxRef[i * K + q] += g[i * N + j] * w[q * N + j];
+              dwRef[q * N + j] += x[i * K + q] * g[i * N + j];
+            }
+          }
+          const at = `${backend} ${M}×${K}·${K}×${N} ${activation}`;
+          expect(maxRelErr(y, yRef), at).toBeLessThan(1e-5);
+          expect(maxRelErr(dx, dxRef), at).toBeLessThan(1e-5);
+          expect(maxRelErr(dw, dwRef), at).toBeLessThan(1e-5);
+          expect(maxRelErr(db, dbRef), at).toBeLessThan(1e-5);
+          tf.dispose([xt, wt, bt, dyt]);
+        }
+      }
     }
   });
 });

@@ -1,9 +1,7 @@
-import { type JsKernel } from './plumbing.js';
-
 /**
  * The elementwise part of a linear layer's backward pass in one pass over dy: the ReLU mask (where
- * the layer has one) and the bias gradient (column sums). In tfjs ops that is Step + Multiply for
- * the mask and Transpose + Sum for the column sums (tfjs reduces along the last axis only).
+ * the layer has one) and the bias gradient (column sums), run inside the linear layer's backward
+ * kernel (kernels/linear.ts).
  *
  *   g = dy ∘ [y > 0] (ReLU) or dy (none), db[j] = Σ_rows g[r, j]
  */
@@ -23,19 +21,3 @@ export function linearGradPrep(dy: Float32Array, y: Float32Array | null, n: numb
   }
   db.set(acc);
 }
-
-/** dy [rows, n], y [rows, n] → g [rows, n], db [n]. */
-export const reluGradKernel: JsKernel<Record<string, never>> = {
-  name: 'VitReluLinearGrad',
-  inputs: ['dy', 'y'],
-  outputs: ([dy]) => [dy, [dy[1]]],
-  run: ([dy, y], [g, db]) => linearGradPrep(dy, y, db.length, g, db),
-};
-
-/** dy [rows, n] → db [n]. */
-export const biasGradKernel: JsKernel<Record<string, never>> = {
-  name: 'VitBiasGrad',
-  inputs: ['dy'],
-  outputs: ([dy]) => [[dy[1]]],
-  run: ([dy], [db]) => linearGradPrep(dy, null, db.length, null, db),
-};

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { gemmKernel, type GemmFn } from './gemm.js';
 
 /**
  * Registers a tfjs kernel written in plain JS over Float32Arrays, on wasm (views straight onto
@@ -82,6 +83,115 @@ export function registerJsKernel<A>(k: JsKernel<A>): void {
 /** Runs a registered JS kernel on tensors. */
 export function runJsKernel<A>(k: JsKernel<A>, inputs: tf.Tensor[], attrs: A): tf.Tensor[] {
   registerJsKernel(k);
+  const named: Record<string, tf.Tensor> = {};
+  k.inputs.forEach((n, i) => (named[n] = inputs[i]));
+  const r = tf.engine().runKernel(k.name, named, attrs as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  return Array.isArray(r) ? r : [r];
+}
+
+// ---- kernels on a wasm heap ---------------------------------------------------------------------
+
+/** A wasm memory with the gemm bound to it, and a scratch area in it. */
+export interface Heap {
+  mem: WebAssembly.Memory;
+  gemm: GemmFn;
+  /** A view of the whole memory (valid until the next allocation). */
+  f32(): Float32Array;
+}
+
+/**
+ * A kernel that runs on byte pointers into a wasm memory: on wasm straight on tfjs's heap (no
+ * copies), on cpu in a memory of our own with the inputs copied in and the outputs out.
+ */
+export interface HeapKernel<A> {
+  name: string;
+  inputs: string[];
+  outputs(inputShapes: number[][], attrs: A): number[][];
+  /** Bytes of scratch the kernel needs (16-byte aligned for it). */
+  scratchBytes(inputShapes: number[][], attrs: A): number;
+  run(heap: Heap, ins: number[], outs: number[], scratch: number, shapes: number[][], attrs: A): void;
+}
+
+const heaps = new WeakMap<WebAssembly.Memory, Heap & { scratch: number; scratchBytes: number }>();
+function heapOf(mem: WebAssembly.Memory) {
+  let h = heaps.get(mem);
+  if (!h) {
+    h = { mem, gemm: gemmKernel(mem), f32: () => new Float32Array(mem.buffer), scratch: 0, scratchBytes: 0 };
+    heaps.set(mem, h);
+  }
+  return h;
+}
+
+/** Scratch on tfjs-wasm's heap: one area per backend, grown (re-allocated) as kernels need more. */
+export function wasmScratch(backend: unknown, bytes: number): number {
+  const b = backend as WasmBackendLike;
+  const h = heapOf(wasmMemory(b));
+  if (h.scratchBytes < bytes) {
+    if (h.scratch) b.wasm._free(h.scratch);
+    h.scratch = b.wasm._malloc(bytes + 16) >>> 0;
+    h.scratchBytes = bytes;
+  }
+  return (h.scratch + 15) & ~15;
+}
+
+let own: WebAssembly.Memory | null = null;
+/** A memory of our own with at least `bytes` (for backends whose data live in JS arrays). */
+export function ownHeap(bytes: number): Heap {
+  own ??= new WebAssembly.Memory({ initial: 16 });
+  const need = Math.ceil((bytes + 64) / 65536) - own.buffer.byteLength / 65536;
+  if (need > 0) own.grow(need);
+  return heapOf(own);
+}
+
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
+
+const HEAP_RUNNERS: Record<'wasm' | 'cpu', <A>(k: HeapKernel<A>, ins: tf.TensorInfo[], backend: unknown, attrs: A) => tf.TensorInfo[]> = {
+  wasm: (k, ins, backend, attrs) => {
+    const b = backend as WasmBackendLike;
+    const shapes = ins.map((t) => t.shape);
+    const outs = k.outputs(shapes, attrs).map((s) => b.makeOutput(s, 'float32'));
+    const scratch = wasmScratch(b, k.scratchBytes(shapes, attrs));
+    const ptr = (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
+    k.run(heapOf(wasmMemory(b)), ins.map(ptr), outs.map(ptr), scratch, shapes, attrs);
+    return outs;
+  },
+  cpu: (k, ins, backend, attrs) => {
+    const b = backend as CpuBackendLike;
+    const shapes = ins.map((t) => t.shape);
+    const outShapes = k.outputs(shapes, attrs);
+    const at: number[] = [];
+    let end = 0;
+    for (const s of [...shapes, ...outShapes]) {
+      at.push(end);
+      end += align16(size(s) * 4);
+    }
+    const heap = ownHeap(end + k.scratchBytes(shapes, attrs));
+    const F = heap.f32();
+    ins.forEach((t, i) => F.set(b.data.get(t.dataId).values, at[i] / 4));
+    const outAt = at.slice(ins.length);
+    k.run(heap, at.slice(0, ins.length), outAt, end, shapes, attrs);
+    return outShapes.map((s, i) => b.makeTensorInfo(s, 'float32', heap.f32().slice(outAt[i] / 4, outAt[i] / 4 + size(s))));
+  },
+};
+
+const heapDone = new Set<string>();
+
+/** Runs a heap kernel on tensors (registered for wasm and cpu on first use). */
+export function runHeapKernel<A>(k: HeapKernel<A>, inputs: tf.Tensor[], attrs: A): tf.Tensor[] {
+  if (!heapDone.has(k.name)) {
+    heapDone.add(k.name);
+    for (const backendName of ['wasm', 'cpu'] as const) {
+      if (tf.getKernel(k.name, backendName)) continue;
+      tf.registerKernel({
+        kernelName: k.name,
+        backendName,
+        kernelFunc: ({ inputs: named, backend, attrs: a }: KernelArgs) => {
+          const outs = HEAP_RUNNERS[backendName](k, k.inputs.map((n) => named[n]!), backend, a as unknown as A);
+          return outs.length === 1 ? outs[0] : outs;
+        },
+      });
+    }
+  }
   const named: Record<string, tf.Tensor> = {};
   k.inputs.forEach((n, i) => (named[n] = inputs[i]));
   const r = tf.engine().runKernel(k.name, named, attrs as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
