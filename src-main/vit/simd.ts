@@ -1,91 +1,17 @@
 /**
- * A tiny hand-assembled WebAssembly SIMD module with one kernel, a strided small-matrix product
- * that tfjs-backend-wasm lacks (its batched / transposed matMul is a scalar loop):
+ * The attention softmax as a small WebAssembly SIMD module (f32x4), on tfjs-wasm's heap itself
+ * (the module imports its memory; elsewhere it gets a memory of its own):
  *
- *   gemm(M, N, K, A, sai, sak, B, ldb, C, ldc):  C[i, j] = Σ_k A[i·sai + k·sak] · B[k·ldb + j]
+ *   softmax(P, n, rows, stride): each row (stride bytes apart) becomes the softmax of its first n.
  *
- * All pointers and strides are in bytes. A is read one scalar at a time (so any strides, i.e. a
- * transposed A, cost nothing); B and C rows are contiguous in j and read/written 16 or 4 floats at a
- * time (f32x4, four accumulators kept in registers), with a scalar tail. C is overwritten.
- *
- * The module imports its memory, so on the wasm backend it runs directly on tfjs's heap (no copies);
- * elsewhere it gets a memory of its own. Emitted from this file at load time: no toolchain needed.
+ * Emitted from this file at load time with the encoder of kernels/wasm-encode.ts. The attention's
+ * matrix products use the gemm of kernels/gemm.ts.
  */
 
 import {
-  add, block, br, brIf, f32add, f32c, f32load, f32max, f32mul, f32store, f32zero, funcBody, geS, get, gtS, i32c, inc, loop,
-  moduleBytes as assemble, mul, OP, set, simd, splat, vadd, vload, vmax, vmul, vstore, vzero, F32, I32, V128,
+  add, block, br, brIf, f32add, f32c, f32max, f32store, funcBody, geS, get, i32c, inc, loop,
+  moduleBytes as assemble, mul, OP, set, simd, splat, vadd, vload, vmax, vmul, vstore, I32, V128,
 } from './kernels/wasm-encode.js';
-
-// gemm's locals: params 0..9, then i32 i, j, k, pa, pb, pc; v128 acc0..3, av; f32 s
-const [M, N, K, A, SAI, SAK, B, LDB, C, LDC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-const [Li, Lj, Lk, PA, PB, PC] = [10, 11, 12, 13, 14, 15];
-const ACC = [16, 17, 18, 19];
-const AV = 20;
-const S = 21;
-
-/** One j-block of `lanes` vectors (lanes 0 → scalar) for row i, looping while it fits. */
-function jBlock(lanes: number): number[] {
-  const width = lanes === 0 ? 1 : lanes * 4;
-  const accs = lanes === 0 ? [S] : ACC.slice(0, lanes);
-  const init = accs.flatMap((a) => [...(lanes === 0 ? f32zero : vzero), ...set(a)]);
-  const aval = lanes === 0 ? [...get(PA), ...f32load(), ...set(S + 1)] : [...get(PA), ...f32load(), ...splat, ...set(AV)];
-  const fma =
-    lanes === 0
-      ? [...get(S), ...get(S + 1), ...get(PB), ...f32load(), ...f32mul, ...f32add, ...set(S)]
-      : accs.flatMap((a, v) => [...get(a), ...get(AV), ...get(PB), ...vload(16 * v), ...vmul, ...vadd, ...set(a)]);
-  const store =
-    lanes === 0
-      ? [...get(PC), ...get(S), ...f32store()]
-      : accs.flatMap((a, v) => [...get(PC), ...get(a), ...vstore(16 * v)]);
-  return block(
-    loop(
-      // while (j + width <= N)
-      get(Lj),
-      i32c(width),
-      add,
-      get(N),
-      gtS,
-      brIf(1),
-      init,
-      // pa = A + i·sai; pb = B + 4j; k = 0
-      get(A),
-      get(Li),
-      get(SAI),
-      mul,
-      add,
-      set(PA),
-      get(B),
-      get(Lj),
-      i32c(4),
-      mul,
-      add,
-      set(PB),
-      i32c(0),
-      set(Lk),
-      block(loop(get(Lk), get(K), geS, brIf(1), aval, fma, inc(PA, get(SAK)), inc(PB, get(LDB)), inc(Lk, i32c(1)), br(0))),
-      // pc = C + i·ldc + 4j
-      get(C),
-      get(Li),
-      get(LDC),
-      mul,
-      add,
-      get(Lj),
-      i32c(4),
-      mul,
-      add,
-      set(PC),
-      store,
-      inc(Lj, i32c(width)),
-      br(0),
-    ),
-  );
-}
-
-function gemmBody(): number[] {
-  const body = block(loop(get(Li), get(M), geS, brIf(1), i32c(0), set(Lj), jBlock(4), jBlock(1), jBlock(0), inc(Li, i32c(1)), br(0)));
-  return funcBody([[6, I32], [5, V128], [2, F32]], body);
-}
 
 // softmax(P, n, rows, stride): each of `rows` rows (stride bytes apart, stride ≥ 16·⌈n/4⌉) becomes
 // the softmax of its first n entries, 4 lanes at a time over ⌈n/4⌉ vectors (pad lanes are set to
@@ -152,40 +78,15 @@ function softmaxBody(): number[] {
 }
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  return assemble([
-    { name: 'gemm', i32Params: 10, code: gemmBody() },
-    { name: 'softmax', i32Params: 4, code: softmaxBody() },
-  ]);
+  return assemble([{ name: 'softmax', i32Params: 4, code: softmaxBody() }]);
 }
 
-export type GemmFn = (
-  M: number,
-  N: number,
-  K: number,
-  a: number,
-  sai: number,
-  sak: number,
-  b: number,
-  ldb: number,
-  c: number,
-  ldc: number,
-) => void;
+export type SoftmaxFn = (p: number, n: number, rows: number, stride: number) => void;
 
 let compiled: WebAssembly.Module | null = null;
 
-/** The kernels bound to a memory (tfjs-wasm's heap, or a fresh one). */
-export type SoftmaxFn = (p: number, n: number, rows: number, stride: number) => void;
-
-export function simdKernels(memory: WebAssembly.Memory): { gemm: GemmFn; softmax: SoftmaxFn } {
+/** The softmax bound to a memory (tfjs-wasm's heap, or one of our own). */
+export function softmaxKernel(memory: WebAssembly.Memory): SoftmaxFn {
   compiled ??= new WebAssembly.Module(moduleBytes());
-  const inst = new WebAssembly.Instance(compiled, { env: { mem: memory } });
-  return { gemm: inst.exports.gemm as GemmFn, softmax: inst.exports.softmax as SoftmaxFn };
-}
-
-export function simdSupported(): boolean {
-  try {
-    return WebAssembly.validate(moduleBytes());
-  } catch {
-    return false;
-  }
+  return new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports.softmax as SoftmaxFn;
 }

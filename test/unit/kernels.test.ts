@@ -7,7 +7,7 @@ import { GEMM_FLAGS, GEMM_TILE, gemmKernel, relaxedSimd } from '../../src-main/v
 import { gemmLinear } from '../../src-main/vit/kernels/linear.js';
 import { linearGradPrep } from '../../src-main/vit/kernels/linear-grad.js';
 import { layerNorm } from '../../src-main/vit/reference.js';
-import { simdKernels } from '../../src-main/vit/simd.js';
+import { softmaxKernel } from '../../src-main/vit/simd.js';
 import { relErr } from './rel-err.js';
 
 const maxRelErr = (a: ArrayLike<number>, b: ArrayLike<number>) => relErr(a, b, 1e-12);
@@ -117,24 +117,10 @@ describe('AdamW over a flat buffer', () => {
   });
 });
 
-describe('SIMD module', () => {
+describe('softmax module (simd.ts)', () => {
   const mem = new WebAssembly.Memory({ initial: 4 });
-  const k = simdKernels(mem);
+  const k = { softmax: softmaxKernel(mem) };
   const F = new Float32Array(mem.buffer);
-
-  it('gemm with strided (transposed) A equals a triple loop, for every tail width', () => {
-    for (const [M, N, K] of [[5, 23, 7], [3, 16, 1], [4, 3, 9]]) {
-      const a = rand(M * K, M + N, 1);
-      const b = rand(K * N, K, 1);
-      // A stored transposed ([K, M]): sai = 4 bytes, sak = 4·M bytes.
-      F.set(a, 0);
-      F.set(b, 1024);
-      k.gemm(M, N, K, 0, 4, 4 * M, 1024 * 4, N * 4, 4096 * 4, N * 4);
-      const ref = new Float32Array(M * N);
-      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) for (let q = 0; q < K; q++) ref[i * N + j] += a[q * M + i] * b[q * N + j];
-      expect(maxRelErr(F.subarray(4096, 4096 + M * N), ref)).toBeLessThan(1e-6);
-    }
-  });
 
   it('softmax gives exact zeros, never subnormals, for entries far below the row maximum', () => {
     const n = 8;

@@ -1,52 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { simdKernels, type GemmFn, type SoftmaxFn } from '../simd.js';
-import { wasmMemory, type CpuBackendLike, type WasmBackendLike } from './plumbing.js';
+import { runHeapKernel, type Heap, type HeapKernel } from './plumbing.js';
 
 /**
  * The attention core as one tfjs kernel per direction (`VitAttention`, `VitAttentionGrad`, for
  * wasm and cpu): softmax(Q·Kᵀ/√hd)·V for every (sample, head), reading Q, K, V straight out of
  * the qkv activation [B·N, 3·dim] and writing heads side by side into [B·N, dim] — no slices, no
- * rank-4 transposes, no batched matMul. Its small matrix products and its softmax run in the f32x4
- * module of simd.ts on the wasm heap itself.
+ * rank-4 transposes, no batched matMul. Its small matrix products (the gemm of gemm.ts, A read
+ * through strides) and its softmax (simd.ts) run on the wasm heap itself.
  */
-
-// ---- kernel plumbing --------------------------------------------------------------------------
-
-interface Arena {
-  mem: WebAssembly.Memory;
-  gemm: GemmFn;
-  softmax: SoftmaxFn;
-}
-
-let wasmArena: (Arena & { scratch: number; scratchBytes: number; backend: WasmBackendLike }) | null = null;
-function wasmKernels(backend: WasmBackendLike) {
-  if (!wasmArena || wasmArena.backend !== backend) {
-    const mem = wasmMemory(backend);
-    wasmArena = { mem, ...simdKernels(mem), scratch: 0, scratchBytes: 0, backend };
-  }
-  return wasmArena;
-}
-function wasmScratch(a: NonNullable<typeof wasmArena>, bytes: number): number {
-  if (a.scratchBytes < bytes) {
-    if (a.scratch) a.backend.wasm._free(a.scratch);
-    a.scratch = a.backend.wasm._malloc(bytes) >>> 0;
-    a.scratchBytes = bytes;
-  }
-  return a.scratch;
-}
-const offsetOf = (b: WasmBackendLike, t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
-
-/** For backends whose data live in JS arrays: a memory of our own, inputs copied in, outputs out. */
-let ownArena: Arena | null = null;
-function ownKernels(bytes: number): Arena {
-  if (!ownArena) {
-    const mem = new WebAssembly.Memory({ initial: 16 });
-    ownArena = { mem, ...simdKernels(mem) };
-  }
-  const need = Math.ceil((bytes + 64) / 65536) - ownArena.mem.buffer.byteLength / 65536;
-  if (need > 0) ownArena.mem.grow(need);
-  return ownArena;
-}
 
 // ---- attention core ---------------------------------------------------------------------------
 
@@ -61,7 +22,7 @@ export interface AttnShape {
  * Forward for every (b, h): S = (Q·(scale·K)ᵀ), P = softmax(S) row-wise, O = P·V. `p` < 0 means
  * "no probabilities kept" (inference): a scratch N×N is used per head.
  */
-function attentionForward(k: Arena, s: AttnShape, qkv: number, out: number, p: number, scratch: number): void {
+function attentionForward(k: Heap, s: AttnShape, qkv: number, out: number, p: number, scratch: number): void {
   const { B, N, heads: h, headDim: hd } = s;
   const d = h * hd;
   const ld = 3 * d;
@@ -84,15 +45,15 @@ function attentionForward(k: Arena, s: AttnShape, qkv: number, out: number, p: n
         for (let c = 0; c < hd; c++) F[ktf + c * N + j] = F[src + c] * scale;
       }
       const sp = p >= 0 ? p + (b * h + hh) * N * Np * 4 : sScratch;
-      k.gemm(N, N, hd, qkv + qoff * 4, ld * 4, 4, kt, N * 4, sp, Np * 4);
+      k.gemm(N, N, hd, qkv + qoff * 4, ld * 4, 4, kt, N * 4, sp, Np * 4, 0, 0);
       k.softmax(sp, N, N, Np * 4);
-      k.gemm(N, hd, N, sp, Np * 4, 4, qkv + voff * 4, ld * 4, out + (r0 * d + hh * hd) * 4, d * 4);
+      k.gemm(N, hd, N, sp, Np * 4, 4, qkv + voff * 4, ld * 4, out + (r0 * d + hh * hd) * 4, d * 4, 0, 0);
     }
   }
 }
 
 /** Backward: dV = Pᵀ·dO, dP = dO·Vᵀ, dS = scale·P∘(dP − rowsum(P∘dP)), dQ = dS·K, dK = dSᵀ·Q. */
-function attentionBackward(k: Arena, s: AttnShape, dO: number, qkv: number, p: number, dqkv: number, scratch: number): void {
+function attentionBackward(k: Heap, s: AttnShape, dO: number, qkv: number, p: number, dqkv: number, scratch: number): void {
   const { B, N, heads: h, headDim: hd } = s;
   const d = h * hd;
   const ld = 3 * d;
@@ -116,8 +77,8 @@ function attentionBackward(k: Arena, s: AttnShape, dO: number, qkv: number, p: n
         for (let c = 0; c < hd; c++) F[vtf + c * N + j] = F[src + c];
       }
       const pb = p + (b * h + hh) * N * Np * 4;
-      k.gemm(N, N, hd, dO + ooff * 4, d * 4, 4, vt, N * 4, dp, Np * 4);
-      k.gemm(N, hd, N, pb, 4, Np * 4, dO + ooff * 4, d * 4, dqkv + voff * 4, ld * 4);
+      k.gemm(N, N, hd, dO + ooff * 4, d * 4, 4, vt, N * 4, dp, Np * 4, 0, 0);
+      k.gemm(N, hd, N, pb, 4, Np * 4, dO + ooff * 4, d * 4, dqkv + voff * 4, ld * 4, 0, 0);
       const pf = pb >> 2;
       for (let i = 0; i < N; i++) {
         const pr = pf + i * Np;
@@ -130,8 +91,8 @@ function attentionBackward(k: Arena, s: AttnShape, dO: number, qkv: number, p: n
           F[dr + j] = Math.abs(v) < 1.2e-38 ? 0 : v;
         }
       }
-      k.gemm(N, hd, N, dp, Np * 4, 4, qkv + koff * 4, ld * 4, dqkv + qoff * 4, ld * 4);
-      k.gemm(N, hd, N, dp, 4, Np * 4, qkv + qoff * 4, ld * 4, dqkv + koff * 4, ld * 4);
+      k.gemm(N, hd, N, dp, Np * 4, 4, qkv + koff * 4, ld * 4, dqkv + qoff * 4, ld * 4, 0, 0);
+      k.gemm(N, hd, N, dp, 4, Np * 4, qkv + qoff * 4, ld * 4, dqkv + koff * 4, ld * 4, 0, 0);
     }
   }
 }
@@ -139,106 +100,38 @@ function attentionBackward(k: Arena, s: AttnShape, dO: number, qkv: number, p: n
 /** Rows of scores / probabilities are padded to whole f32x4 vectors. */
 const padded = (n: number) => Math.ceil(n / 4) * 4;
 const scratchBytes = (s: AttnShape) => (s.headDim * s.N + s.N * padded(s.N)) * 4;
-const shapeOf = (attrs: unknown) => attrs as unknown as AttnShape & { keepP: boolean };
+type Attrs = AttnShape & { keepP: boolean };
 
-function registerOnce(config: tf.KernelConfig): void {
-  if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
-}
+const forwardKernel: HeapKernel<Attrs> = {
+  name: 'VitAttention',
+  inputs: ['qkv'],
+  outputs: (_, s) => [[s.B * s.N, s.heads * s.headDim], ...(s.keepP ? [[s.B, s.heads, s.N, padded(s.N)]] : [])],
+  scratchBytes: (_, s) => scratchBytes(s),
+  run: (h, [qkv], [out, probs], scratch, _, s) => attentionForward(h, s, qkv, out, s.keepP ? probs : -1, scratch),
+};
 
-let registered = false;
-function registerKernels(): void {
-  if (registered) return;
-  registered = true;
-  registerOnce({
-    kernelName: 'VitAttention',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const b = backend as unknown as WasmBackendLike;
-      const s = shapeOf(attrs);
-      const out = b.makeOutput([s.B * s.N, s.heads * s.headDim], 'float32');
-      const probs = s.keepP ? b.makeOutput([s.B, s.heads, s.N, padded(s.N)], 'float32') : null;
-      const a = wasmKernels(b);
-      const scratch = wasmScratch(a, scratchBytes(s));
-      attentionForward(a, s, offsetOf(b, inputs.qkv!), offsetOf(b, out), probs ? offsetOf(b, probs) : -1, scratch);
-      return probs ? [out, probs] : out;
-    },
-  });
-  registerOnce({
-    kernelName: 'VitAttentionGrad',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const b = backend as unknown as WasmBackendLike;
-      const s = shapeOf(attrs);
-      const out = b.makeOutput([s.B * s.N, 3 * s.heads * s.headDim], 'float32');
-      const a = wasmKernels(b);
-      const scratch = wasmScratch(a, scratchBytes(s));
-      attentionBackward(a, s, offsetOf(b, inputs.dy!), offsetOf(b, inputs.qkv!), offsetOf(b, inputs.probs!), offsetOf(b, out), scratch);
-      return out;
-    },
-  });
-  // Any backend that keeps its data in JS arrays (cpu): copy into a memory of our own.
-  for (const backendName of ['cpu']) {
-    registerOnce({
-      kernelName: 'VitAttention',
-      backendName,
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const b = backend as unknown as CpuBackendLike;
-        const s = shapeOf(attrs);
-        const rows = s.B * s.N;
-        const d = s.heads * s.headDim;
-        const pSize = s.keepP ? s.B * s.heads * s.N * padded(s.N) : 0;
-        const qkvB = rows * 3 * d * 4;
-        const outB = rows * d * 4;
-        const a = ownKernels(qkvB + outB + pSize * 4 + scratchBytes(s));
-        new Float32Array(a.mem.buffer, 0, rows * 3 * d).set(b.data.get(inputs.qkv!.dataId).values);
-        attentionForward(a, s, 0, qkvB, s.keepP ? qkvB + outB : -1, qkvB + outB + pSize * 4);
-        const out = b.makeTensorInfo([rows, d], 'float32', new Float32Array(a.mem.buffer, qkvB, rows * d).slice());
-        if (!s.keepP) return out;
-        const probs = b.makeTensorInfo([s.B, s.heads, s.N, padded(s.N)], 'float32', new Float32Array(a.mem.buffer, qkvB + outB, pSize).slice());
-        return [out, probs];
-      },
-    });
-    registerOnce({
-      kernelName: 'VitAttentionGrad',
-      backendName,
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const b = backend as unknown as CpuBackendLike;
-        const s = shapeOf(attrs);
-        const rows = s.B * s.N;
-        const d = s.heads * s.headDim;
-        const pSize = s.B * s.heads * s.N * padded(s.N);
-        const dyB = rows * d * 4;
-        const qkvB = rows * 3 * d * 4;
-        const pB = pSize * 4;
-        const a = ownKernels(dyB + 2 * qkvB + pB + scratchBytes(s));
-        const F = new Float32Array(a.mem.buffer);
-        F.set(b.data.get(inputs.dy!.dataId).values, 0);
-        F.set(b.data.get(inputs.qkv!.dataId).values, dyB / 4);
-        F.set(b.data.get(inputs.probs!.dataId).values, (dyB + qkvB) / 4);
-        const outAt = dyB + qkvB + pB;
-        attentionBackward(a, s, 0, dyB, dyB + qkvB, outAt, outAt + qkvB);
-        return b.makeTensorInfo([rows, 3 * d], 'float32', new Float32Array(a.mem.buffer, outAt, rows * 3 * d).slice());
-      },
-    });
-  }
-}
+const backwardKernel: HeapKernel<AttnShape> = {
+  name: 'VitAttentionGrad',
+  inputs: ['dy', 'qkv', 'probs'],
+  outputs: (_, s) => [[s.B * s.N, 3 * s.heads * s.headDim]],
+  scratchBytes: (_, s) => scratchBytes(s),
+  run: (h, [dy, qkv, probs], [out], scratch, _, s) => attentionBackward(h, s, dy, qkv, probs, out, scratch),
+};
 
 /** Backends the fast kernels are registered for. */
 export const FAST_BACKENDS = ['wasm', 'cpu'];
 
 /** Attention output [B·N, dim] from qkv [B·N, 3·dim]; differentiable. */
 export function attentionCore(qkv: tf.Tensor2D, s: AttnShape): tf.Tensor2D {
-  registerKernels();
   const attrs = { B: s.B, N: s.N, heads: s.heads, headDim: s.headDim };
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as tf.Tensor;
     const save = args[1] as tf.GradSaveFunc;
-    const [out, probs] = tf.engine().runKernel('VitAttention', { qkv: x }, { ...attrs, keepP: true } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const [out, probs] = runHeapKernel(forwardKernel, [x], { ...attrs, keepP: true });
     save([x, probs]);
     return {
       value: out,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.engine().runKernel('VitAttentionGrad', { dy, qkv: saved[0], probs: saved[1] }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => runHeapKernel(backwardKernel, [dy, saved[0], saved[1]], attrs)[0],
     };
   });
   return op(qkv) as tf.Tensor2D;
@@ -246,8 +139,6 @@ export function attentionCore(qkv: tf.Tensor2D, s: AttnShape): tf.Tensor2D {
 
 /** Inference only (no probabilities kept, no tape). */
 export function attentionCoreInference(qkv: tf.Tensor2D, s: AttnShape): tf.Tensor2D {
-  registerKernels();
-  const attrs = { B: s.B, N: s.N, heads: s.heads, headDim: s.headDim, keepP: false };
-  return tf.engine().runKernel('VitAttention', { qkv }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+  return runHeapKernel(forwardKernel, [qkv], { B: s.B, N: s.N, heads: s.heads, headDim: s.headDim, keepP: false })[0] as tf.Tensor2D;
 }
 

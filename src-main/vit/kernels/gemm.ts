@@ -56,7 +56,7 @@ const [M, N, K, A, SAI, SAK, B, LDB, C, LDC, BIAS, FLAGS] = [0, 1, 2, 3, 4, 5, 6
 const PARAMS = 12;
 
 function gemmCode({ mr: MR, nv: NV, fma }: GemmShape): number[] {
-  // locals: i32 i, j, k, pb, pc, pbias, pa[MR]; v128 acc[MR·NV], bv[NV], av; f32 sacc[MR], sa, sb
+  // locals: i32 i, j, k, pb, pc, pbias, pa[MR]; v128 acc[MR·NV], bv[NV], av; f32 sacc[MR], sb
   const [Li, Lj, Lk, PB, PC, PBIAS] = [0, 1, 2, 3, 4, 5].map((x) => PARAMS + x);
   const PA = Array.from({ length: MR }, (_, r) => PARAMS + 6 + r);
   const v0 = PARAMS + 6 + MR;
@@ -65,8 +65,7 @@ function gemmCode({ mr: MR, nv: NV, fma }: GemmShape): number[] {
   const AV = v0 + MR * NV + NV;
   const f0 = AV + 1;
   const SACC = (r: number) => f0 + r;
-  const SA = f0 + MR;
-  const SB = f0 + MR + 1;
+  const SB = f0 + MR;
   const flag = (f: number) => [...get(FLAGS), ...i32c(f), ...and];
   const madd = fma ? simd('f32x4.relaxed_madd') : [...vmul, ...vadd];
 
@@ -160,7 +159,7 @@ function gemmCode({ mr: MR, nv: NV, fma }: GemmShape): number[] {
     [
       [6 + MR, I32],
       [MR * NV + NV + 1, V128],
-      [MR + 2, F32],
+      [MR + 1, F32],
     ],
     body,
   );
