@@ -1,8 +1,12 @@
 /**
- * The attention softmax as a small WebAssembly SIMD module (f32x4), on tfjs-wasm's heap itself
- * (the module imports its memory; elsewhere it gets a memory of its own):
+ * The attention's softmax (both directions) and the ReLU mask of a linear layer's gradient as a
+ * small WebAssembly SIMD module (f32x4), on tfjs-wasm's heap itself (the module imports its memory;
+ * elsewhere it gets a memory of its own):
  *
  *   softmax(P, n, rows, stride): each row (stride bytes apart) becomes the softmax of its first n.
+ *   softmaxGrad(P, D, nv, rows, stride, scaleBits): D := scale·P∘(D − rowsum(P∘D)) over nv vectors
+ *     a row, flushed to 0 below float32's normal range (scale passed as its float32 bits).
+ *   reluMask(dy, y, g, nv): g := dy where y > 0, else 0, over nv vectors.
  *
  * Emitted from this file at load time with the encoder of kernels/wasm-encode.ts. The attention's
  * matrix products use the gemm of kernels/gemm.ts.
@@ -19,6 +23,8 @@ import {
 const vsplatc = (v: number) => [...f32c(v), ...splat];
 const vsub = simd('f32x4.sub');
 const vgt = simd('f32x4.gt');
+const vge = simd('f32x4.ge');
+const vabs = simd('f32x4.abs');
 const vand = simd('v128.and');
 const vnearest = simd('f32x4.nearest');
 const i4trunc = simd('i32x4.trunc_sat_f32x4_s');
@@ -77,16 +83,66 @@ function softmaxBody(): number[] {
   return funcBody([[4, I32], [7, V128]], body);
 }
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
-  return assemble([{ name: 'softmax', i32Params: 4, code: softmaxBody() }]);
+const hsum = (v: number) => [...get(v), ...lane(0), ...get(v), ...lane(1), ...f32add, ...get(v), ...lane(2), ...f32add, ...get(v), ...lane(3), ...f32add];
+
+function softmaxGradBody(): number[] {
+  const [P, D, NV, R, ST, SCALE] = [0, 1, 2, 3, 4, 5];
+  const [Lr, Lj, QP, QD] = [6, 7, 8, 9];
+  const [VA, DOT, T, SC] = [10, 11, 12, 13];
+  const overVectors = (body: number[]) => [
+    ...i32c(0), ...set(Lj), ...get(P), ...set(QP), ...get(D), ...set(QD),
+    ...block(loop(get(Lj), get(NV), geS, brIf(1), body, inc(QP, i32c(16)), inc(QD, i32c(16)), inc(Lj, i32c(1)), br(0))),
+  ];
+  const row = [
+    ...vsplatc(0), ...set(VA),
+    ...overVectors([...get(VA), ...get(QP), ...vload(), ...get(QD), ...vload(), ...vmul, ...vadd, ...set(VA)]),
+    ...hsum(VA), ...splat, ...set(DOT),
+    // t = scale·P·(D − dot), kept where |t| ≥ 1.2e-38 (subnormal operands slow the gemms after it)
+    ...overVectors([
+      ...get(QP), ...vload(), ...get(QD), ...vload(), ...get(DOT), ...vsub, ...vmul, ...get(SC), ...vmul, ...set(T),
+      ...get(QD), ...get(T), ...get(T), ...vabs, ...vsplatc(1.2e-38), ...vge, ...vand, ...vstore(),
+    ]),
+    ...inc(P, get(ST)), ...inc(D, get(ST)),
+  ];
+  const body = [...get(SCALE), OP['f32.reinterpret_i32'], ...splat, ...set(SC), ...block(loop(get(Lr), get(R), geS, brIf(1), row, inc(Lr, i32c(1)), br(0)))];
+  return funcBody([[4, I32], [4, V128]], body);
 }
 
-export type SoftmaxFn = (p: number, n: number, rows: number, stride: number) => void;
+function reluMaskBody(): number[] {
+  const [DY, Y, G, NV] = [0, 1, 2, 3];
+  const [Lj] = [4];
+  const body = block(
+    loop(
+      get(Lj), get(NV), geS, brIf(1),
+      get(G), get(DY), vload(), get(Y), vload(), vsplatc(0), vgt, vand, vstore(),
+      inc(DY, i32c(16)), inc(Y, i32c(16)), inc(G, i32c(16)), inc(Lj, i32c(1)), br(0),
+    ),
+  );
+  return funcBody([[1, I32]], body);
+}
+
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  return assemble([
+    { name: 'softmax', i32Params: 4, code: softmaxBody() },
+    { name: 'softmaxGrad', i32Params: 6, code: softmaxGradBody() },
+    { name: 'reluMask', i32Params: 4, code: reluMaskBody() },
+  ]);
+}
+
+export interface ElementwiseKernels {
+  softmax: (p: number, n: number, rows: number, stride: number) => void;
+  softmaxGrad: (p: number, d: number, nv: number, rows: number, stride: number, scaleBits: number) => void;
+  reluMask: (dy: number, y: number, g: number, nv: number) => void;
+}
+
+/** A float32's bits as an i32 (how softmaxGrad takes its scale). */
+export const f32Bits = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0];
 
 let compiled: WebAssembly.Module | null = null;
 
-/** The softmax bound to a memory (tfjs-wasm's heap, or one of our own). */
-export function softmaxKernel(memory: WebAssembly.Memory): SoftmaxFn {
+/** The kernels bound to a memory (tfjs-wasm's heap, or one of our own). */
+export function elementwiseKernels(memory: WebAssembly.Memory): ElementwiseKernels {
   compiled ??= new WebAssembly.Module(moduleBytes());
-  return new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports.softmax as SoftmaxFn;
+  const e = new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports;
+  return { softmax: e.softmax as ElementwiseKernels['softmax'], softmaxGrad: e.softmaxGrad as ElementwiseKernels['softmaxGrad'], reluMask: e.reluMask as ElementwiseKernels['reluMask'] };
 }

@@ -5,9 +5,8 @@ import { adamwStep } from '../../src-main/vit/kernels/adam.js';
 import { fusedLayerNorm, layerNormBackward, layerNormForward } from '../../src-main/vit/kernels/layer-norm.js';
 import { GEMM_FLAGS, GEMM_TILE, gemmKernel, relaxedSimd } from '../../src-main/vit/kernels/gemm.js';
 import { gemmLinear } from '../../src-main/vit/kernels/linear.js';
-import { linearGradPrep } from '../../src-main/vit/kernels/linear-grad.js';
 import { layerNorm } from '../../src-main/vit/reference.js';
-import { softmaxKernel } from '../../src-main/vit/simd.js';
+import { elementwiseKernels, f32Bits } from '../../src-main/vit/simd.js';
 import { relErr } from './rel-err.js';
 
 const maxRelErr = (a: ArrayLike<number>, b: ArrayLike<number>) => relErr(a, b, 1e-12);
@@ -67,26 +66,6 @@ describe('LayerNorm kernel', () => {
   }
 });
 
-describe('linear-layer gradient preparation kernel', () => {
-  it('masks the gradient where the ReLU output is 0 and sums the columns', () => {
-    const rows = 9;
-    const n = 6;
-    const dy = rand(rows * n, 5);
-    const y = rand(rows * n, 6).map((v) => Math.max(0, v));
-    for (const relu of [false, true]) {
-      const gOut = new Float32Array(rows * n);
-      const db = new Float32Array(n);
-      linearGradPrep(dy, relu ? y : null, n, gOut, db);
-      const gRef = dy.map((v, i) => (relu && !(y[i] > 0) ? 0 : v));
-      const dbRef = new Float32Array(n);
-      for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) dbRef[j] += gRef[r * n + j];
-      // Without a ReLU the gradient is dy itself: only the column sums are formed.
-      if (relu) expect(maxRelErr(gOut, gRef)).toBe(0);
-      expect(maxRelErr(db, dbRef)).toBeLessThan(1e-6);
-    }
-  });
-});
-
 describe('AdamW over a flat buffer', () => {
   it('equals PyTorch’s update rule written out per element, with decay on some segments only', () => {
     const n = 50;
@@ -119,7 +98,7 @@ describe('AdamW over a flat buffer', () => {
 
 describe('softmax module (simd.ts)', () => {
   const mem = new WebAssembly.Memory({ initial: 4 });
-  const k = { softmax: softmaxKernel(mem) };
+  const k = elementwiseKernels(mem);
   const F = new Float32Array(mem.buffer);
 
   it('softmax gives exact zeros, never subnormals, for entries far below the row maximum', () => {
@@ -130,6 +109,41 @@ describe('softmax module (simd.ts)', () => {
     expect(row[1]).toBeGreaterThan(1.17549435e-38);
     expect([row[2], row[3], row[4], row[5]]).toEqual([0, 0, 0, 0]);
     expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+  });
+
+  it('reluMask keeps dy where y > 0 and gives 0 elsewhere (0 and −0 included)', () => {
+    const n = 12;
+    const dy = rand(n, 5);
+    const y = Float32Array.from([1, -1, 0, -0, 2, 1e-30, -1e-30, 3, NaN, 5, -5, 0.5]);
+    F.set(dy, 0);
+    F.set(y, 64);
+    F.fill(9, 128, 128 + n);
+    k.reluMask(0, 64 * 4, 128 * 4, n / 4);
+    expect(Array.from(F.subarray(128, 128 + n))).toEqual(Array.from(dy, (v, i) => (y[i] > 0 ? v : 0)));
+  });
+
+  it('softmaxGrad equals scale·P∘(D − rowsum(P∘D)) in doubles, with exact zeros below the normal range', () => {
+    const [rows, nv, stride, scale] = [3, 2, 12, 0.25];
+    const p = rand(rows * stride, 11, 1).map(Math.abs);
+    const d = rand(rows * stride, 12, 3);
+    // A row whose probabilities are tiny: its products fall below float32's normal range.
+    for (let j = 0; j < 8; j++) p[2 * stride + j] = 1.2e-38;
+    F.set(p, 0);
+    F.set(d, 100);
+    k.softmaxGrad(0, 100 * 4, nv, rows, stride * 4, f32Bits(scale));
+    for (let r = 0; r < rows; r++) {
+      let dot = 0;
+      for (let j = 0; j < 4 * nv; j++) dot += p[r * stride + j] * d[r * stride + j];
+      const want = Array.from({ length: 4 * nv }, (_, j) => {
+        const v = scale * p[r * stride + j] * (d[r * stride + j] - dot);
+        return Math.abs(v) < 1.2e-38 ? 0 : v;
+      });
+      const got = F.subarray(100 + r * stride, 100 + r * stride + 4 * nv);
+      if (r === 2) expect(Array.from(got)).toEqual(new Array(8).fill(0));
+      else expect(maxRelErr(got, want)).toBeLessThan(1e-5);
+      // Past the row's vectors nothing is written.
+      expect(F[100 + r * stride + 4 * nv]).toBe(d[r * stride + 4 * nv]);
+    }
   });
 
   it('softmax of strided rows equals the plain formula', () => {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { f32Bits } from '../simd.js';
 import { runHeapKernel, type Heap, type HeapKernel } from './plumbing.js';
 
 /**
@@ -29,8 +30,8 @@ function attentionForward(k: Heap, s: AttnShape, qkv: number, out: number, p: nu
   const scale = 1 / Math.sqrt(hd);
   const F = new Float32Array(k.mem.buffer);
   const Np = padded(N);
-  const kt = scratch; // [hd, N]
-  const sScratch = scratch + hd * N * 4; // [N, Np]
+  const kt = scratch; // [hd, Np], zero past N
+  const sScratch = scratch + hd * Np * 4; // [N, Np]
   const q0 = qkv >> 2;
   for (let b = 0; b < B; b++) {
     const r0 = b * N;
@@ -38,14 +39,11 @@ function attentionForward(k: Heap, s: AttnShape, qkv: number, out: number, p: nu
       const qoff = r0 * ld + hh * hd;
       const koff = qoff + d;
       const voff = qoff + 2 * d;
-      // scale·Kᵀ into [hd, N]
+      // scale·Kᵀ into [hd, Np]; the zero pad columns make S's pad lanes 0 and keep the gemm on whole vectors
       const ktf = kt >> 2;
-      for (let j = 0; j < N; j++) {
-        const src = q0 + koff + j * ld;
-        for (let c = 0; c < hd; c++) F[ktf + c * N + j] = F[src + c] * scale;
-      }
+      transposeInto(F, q0 + koff, ld, N, hd, ktf, Np, scale);
       const sp = p >= 0 ? p + (b * h + hh) * N * Np * 4 : sScratch;
-      k.gemm(N, N, hd, qkv + qoff * 4, ld * 4, 4, kt, N * 4, sp, Np * 4, 0, 0);
+      k.gemm(N, Np, hd, qkv + qoff * 4, ld * 4, 4, kt, Np * 4, sp, Np * 4, 0, 0);
       k.softmax(sp, N, N, Np * 4);
       k.gemm(N, hd, N, sp, Np * 4, 4, qkv + voff * 4, ld * 4, out + (r0 * d + hh * hd) * 4, d * 4, 0, 0);
     }
@@ -60,11 +58,11 @@ function attentionBackward(k: Heap, s: AttnShape, dO: number, qkv: number, p: nu
   const scale = 1 / Math.sqrt(hd);
   const F = new Float32Array(k.mem.buffer);
   const Np = padded(N);
-  const vt = scratch; // [hd, N]
-  const dp = scratch + hd * N * 4; // [N, Np]
+  const vt = scratch; // [hd, Np], zero past N
+  const dp = scratch + hd * Np * 4; // [N, Np]
   const q0 = qkv >> 2;
   const vtf = vt >> 2;
-  const dpf = dp >> 2;
+  const scaleBits = f32Bits(scale);
   for (let b = 0; b < B; b++) {
     const r0 = b * N;
     for (let hh = 0; hh < h; hh++) {
@@ -72,25 +70,12 @@ function attentionBackward(k: Heap, s: AttnShape, dO: number, qkv: number, p: nu
       const koff = qoff + d;
       const voff = qoff + 2 * d;
       const ooff = r0 * d + hh * hd;
-      for (let j = 0; j < N; j++) {
-        const src = q0 + voff + j * ld;
-        for (let c = 0; c < hd; c++) F[vtf + c * N + j] = F[src + c];
-      }
+      transposeInto(F, q0 + voff, ld, N, hd, vtf, Np, 1);
       const pb = p + (b * h + hh) * N * Np * 4;
-      k.gemm(N, N, hd, dO + ooff * 4, d * 4, 4, vt, N * 4, dp, Np * 4, 0, 0);
+      // dP over Np columns (pads 0: P's pads are 0 too, so dS's pads are 0)
+      k.gemm(N, Np, hd, dO + ooff * 4, d * 4, 4, vt, Np * 4, dp, Np * 4, 0, 0);
       k.gemm(N, hd, N, pb, 4, Np * 4, dO + ooff * 4, d * 4, dqkv + voff * 4, ld * 4, 0, 0);
-      const pf = pb >> 2;
-      for (let i = 0; i < N; i++) {
-        const pr = pf + i * Np;
-        const dr = dpf + i * Np;
-        let dot = 0;
-        for (let j = 0; j < N; j++) dot += F[pr + j] * F[dr + j];
-        for (let j = 0; j < N; j++) {
-          // Flushed to 0 below float32's normal range: subnormal operands slow the gemms below.
-          const v = scale * F[pr + j] * (F[dr + j] - dot);
-          F[dr + j] = Math.abs(v) < 1.2e-38 ? 0 : v;
-        }
-      }
+      k.softmaxGrad(pb, dp, Np / 4, N, Np * 4, scaleBits);
       k.gemm(N, hd, N, dp, Np * 4, 4, qkv + koff * 4, ld * 4, dqkv + qoff * 4, ld * 4, 0, 0);
       k.gemm(N, hd, N, dp, 4, Np * 4, qkv + qoff * 4, ld * 4, dqkv + koff * 4, ld * 4, 0, 0);
     }
@@ -99,7 +84,17 @@ function attentionBackward(k: Heap, s: AttnShape, dO: number, qkv: number, p: nu
 
 /** Rows of scores / probabilities are padded to whole f32x4 vectors. */
 const padded = (n: number) => Math.ceil(n / 4) * 4;
-const scratchBytes = (s: AttnShape) => (s.headDim * s.N + s.N * padded(s.N)) * 4;
+const scratchBytes = (s: AttnShape) => (s.headDim + s.N) * padded(s.N) * 4;
+
+/** dst[c, j] = scale·src[j, c] for j < n, c < hd (src rows `ld` floats apart), 0 for n ≤ j < ldt. */
+function transposeInto(F: Float32Array, src: number, ld: number, n: number, hd: number, dst: number, ldt: number, scale: number): void {
+  for (let j = 0; j < n; j++) {
+    const at = src + j * ld;
+    for (let c = 0; c < hd; c++) F[dst + c * ldt + j] = F[at + c] * scale;
+  }
+  for (let c = 0; c < hd; c++) F.fill(0, dst + c * ldt + n, dst + c * ldt + ldt);
+}
+
 type Attrs = AttnShape & { keepP: boolean };
 
 const forwardKernel: HeapKernel<Attrs> = {

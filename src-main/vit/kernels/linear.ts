@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { GEMM_FLAGS, type GemmFn } from './gemm.js';
-import { linearGradPrep } from './linear-grad.js';
 import { runHeapKernel, type HeapKernel } from './plumbing.js';
 
 /**
  * A dense layer y = act(x·W + b) on the gemm of gemm.ts, one kernel per direction:
  *
  *   forward  `VitLinear`:     y = act(x·W + b)  (bias and ReLU applied in the gemm's registers)
- *   backward `VitLinearGrad`: g = dy ∘ [y > 0] (ReLU) or dy, db = Σ_rows g, dx = g·Wᵀ, dW = xᵀ·g
+ *   backward `VitLinearGrad`: g = dy ∘ [y > 0] (ReLU, simd.ts), db = Σ_rows g, dx = g·Wᵀ, dW = xᵀ·g
  *
  * Wᵀ is copied once into scratch (≤ 256 × 256 floats) so that every gemm reads B row-contiguous;
  * dW sums its M = batch·tokens rows in chunks of DW_CHUNK, so that a chunk of x and g stays in
@@ -51,23 +50,35 @@ const forwardKernel: HeapKernel<Act> = {
   run: (h, [x, w, b], [y], _s, [xs, ws], { relu }) => linearForward(h.gemm, x, w, b, y, xs[0], ws[0], ws[1], relu),
 };
 
+/** db [N] = Σ_rows g [M, N]: the gemm with a one-row A that is the constant 1 (both strides 0). */
+export function columnSums(gemm: GemmFn, one: number, g: number, db: number, M: number, N: number): void {
+  gemm(1, N, M, one, 0, 0, g, 4 * N, db, 4 * N, 0, 0);
+}
+
 /** Inputs dy, x, w, y (y is read only with a ReLU) → dx, dw, db. */
 const backwardKernel: HeapKernel<Act> = {
   name: 'VitLinearGrad',
   inputs: ['dy', 'x', 'w', 'y'],
   outputs: ([dy, x, w]) => [x, w, [dy[1]]],
-  // Wᵀ, then the masked gradient (ReLU only)
-  scratchBytes: ([dy, , w], { relu }) => 4 * (w[0] * w[1] + 4) + (relu ? 4 * dy[0] * dy[1] : 0),
+  // the constant 1 (one vector), Wᵀ, then the masked gradient (ReLU only)
+  scratchBytes: ([dy, , w], { relu }) => 16 + 4 * w[0] * w[1] + (relu ? 4 * dy[0] * dy[1] : 0),
   run: (h, [dy, x, w, y], [dx, dw, db], scratch, [dys, xs], { relu }) => {
     const [M, N] = dys;
     const K = xs[1];
-    const wt = scratch;
-    const g = relu ? scratch + 4 * (K * N + 4) : dy;
+    const one = scratch;
+    const wt = scratch + 16;
+    const g = relu ? wt + 4 * K * N : dy;
     const F = h.f32();
-    const view = (p: number, n: number) => F.subarray(p >> 2, (p >> 2) + n);
-    linearGradPrep(view(dy, M * N), relu ? view(y, M * N) : null, N, relu ? view(g, M * N) : null, view(db, N));
-    const W = view(w, K * N);
-    const T = view(wt, K * N);
+    F[one >> 2] = 1;
+    if (relu) {
+      const n = M * N;
+      const nv = n >> 2;
+      h.reluMask(dy, y, g, nv);
+      for (let i = nv * 4; i < n; i++) F[(g >> 2) + i] = F[(y >> 2) + i] > 0 ? F[(dy >> 2) + i] : 0;
+    }
+    columnSums(h.gemm, one, g, db, M, N);
+    const W = F.subarray(w >> 2, (w >> 2) + K * N);
+    const T = F.subarray(wt >> 2, (wt >> 2) + K * N);
     for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) T[n * K + k] = W[k * N + n];
     linearGradX(h.gemm, g, wt, dx, M, K, N);
     linearGradW(h.gemm, x, g, dw, M, K, N);

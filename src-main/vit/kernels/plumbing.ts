@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { softmaxKernel, type SoftmaxFn } from '../simd.js';
+import { elementwiseKernels, type ElementwiseKernels } from '../simd.js';
 import { gemmKernel, type GemmFn } from './gemm.js';
 
 /**
@@ -93,10 +93,9 @@ export function runJsKernel<A>(k: JsKernel<A>, inputs: tf.Tensor[], attrs: A): t
 // ---- kernels on a wasm heap ---------------------------------------------------------------------
 
 /** A wasm memory with the kernels bound to it. */
-export interface Heap {
+export interface Heap extends ElementwiseKernels {
   mem: WebAssembly.Memory;
   gemm: GemmFn;
-  softmax: SoftmaxFn;
   /** A view of the whole memory (valid until the next allocation). */
   f32(): Float32Array;
 }
@@ -118,7 +117,7 @@ const heaps = new WeakMap<WebAssembly.Memory, Heap & { scratch: number; scratchB
 function heapOf(mem: WebAssembly.Memory) {
   let h = heaps.get(mem);
   if (!h) {
-    h = { mem, gemm: gemmKernel(mem), softmax: softmaxKernel(mem), f32: () => new Float32Array(mem.buffer), scratch: 0, scratchBytes: 0 };
+    h = { mem, gemm: gemmKernel(mem), ...elementwiseKernels(mem), f32: () => new Float32Array(mem.buffer), scratch: 0, scratchBytes: 0 };
     heaps.set(mem, h);
   }
   return h;

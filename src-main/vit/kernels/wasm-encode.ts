@@ -61,6 +61,7 @@ export const OP = {
   'f32.mul': 0x94,
   'f32.div': 0x95,
   'f32.max': 0x97,
+  'f32.reinterpret_i32': 0xbe,
   /** Prefix of every SIMD instruction (followed by the LEB128 code below). */
   simd: 0xfd,
 } as const;
@@ -74,10 +75,12 @@ export const SIMD = {
   'f32x4.splat': 0x13,
   'f32x4.extract_lane': 0x1f,
   'f32x4.gt': 0x44,
+  'f32x4.ge': 0x46,
   'v128.and': 0x4e,
   'f32x4.nearest': 0x6a,
   'i32x4.shl': 0xab,
   'i32x4.add': 0xae,
+  'f32x4.abs': 0xe0,
   'f32x4.add': 0xe4,
   'f32x4.sub': 0xe5,
   'f32x4.mul': 0xe6,
