@@ -7,14 +7,15 @@
  *   softmaxGrad(P, D, nv, rows, stride, scaleBits): D := scale·P∘(D − rowsum(P∘D)) over nv vectors
  *     a row, flushed to 0 below float32's normal range (scale passed as its float32 bits).
  *   reluMask(dy, y, g, nv): g := dy where y > 0, else 0, over nv vectors.
+ *   layerNorm / layerNormGrad: LayerNorm over rows of 4·nv floats, both directions.
  *
  * Emitted from this file at load time with the encoder of kernels/wasm-encode.ts. The attention's
  * matrix products use the gemm of kernels/gemm.ts.
  */
 
 import {
-  add, block, br, brIf, f32add, f32c, f32max, f32store, funcBody, geS, get, i32c, inc, loop,
-  moduleBytes as assemble, mul, OP, set, simd, splat, vadd, vload, vmax, vmul, vstore, I32, V128,
+  add, block, br, brIf, f32add, f32c, f32load, f32max, f32store, funcBody, geS, get, i32c, inc, loop,
+  moduleBytes as assemble, mul, OP, set, simd, splat, vadd, vload, vmax, vmul, vstore, F32, I32, V128,
 } from './kernels/wasm-encode.js';
 
 // softmax(P, n, rows, stride): each of `rows` rows (stride bytes apart, stride ≥ 16·⌈n/4⌉) becomes
@@ -121,11 +122,93 @@ function reluMaskBody(): number[] {
   return funcBody([[1, I32]], body);
 }
 
+// LayerNorm over rows of d = 4·nv floats (the math: kernels/layer-norm.ts), sums in float32.
+const f32mulOp = [OP['f32.mul']];
+const f32sqrt = [OP['f32.sqrt']];
+const reinterpret = [OP['f32.reinterpret_i32']];
+
+/** `body` once per vector of a row, with each [local, base] pointer stepping 16 bytes from its base. */
+function overRow(lj: number, nv: number, ptrs: [number, number][], body: number[]): number[] {
+  return [
+    ...i32c(0), ...set(lj), ...ptrs.flatMap(([l, base]) => [...get(base), ...set(l)]),
+    ...block(loop(get(lj), get(nv), geS, brIf(1), body, ...ptrs.map(([l]) => inc(l, i32c(16))), inc(lj, i32c(1)), br(0))),
+  ];
+}
+
+/** layerNorm(x, g, b, y, stats, rows, nv, epsBits): y = (x − μ)·r·g + b, stats[row] = (μ, r). */
+function layerNormBody(): number[] {
+  const [X, G, Bb, Y, STATS, R, NV, EPS] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [Lr, Lj, QX, QG, QB, QY, ROWB] = [8, 9, 10, 11, 12, 13, 14];
+  const [ACC, MU, RS, T] = [15, 16, 17, 18];
+  const [INVD, SMU, SRS] = [19, 20, 21];
+  const row = [
+    ...vsplatc(0), ...set(ACC),
+    ...overRow(Lj, NV, [[QX, X]], [...get(ACC), ...get(QX), ...vload(), ...vadd, ...set(ACC)]),
+    ...hsum(ACC), ...get(INVD), ...f32mulOp, ...set(SMU), ...get(SMU), ...splat, ...set(MU),
+    ...vsplatc(0), ...set(ACC),
+    ...overRow(Lj, NV, [[QX, X]], [...get(QX), ...vload(), ...get(MU), ...vsub, ...set(T), ...get(ACC), ...get(T), ...get(T), ...vmul, ...vadd, ...set(ACC)]),
+    ...f32c(1), ...hsum(ACC), ...get(INVD), ...f32mulOp, ...get(EPS), ...reinterpret, ...f32add, ...f32sqrt, ...f32div, ...set(SRS),
+    ...get(SRS), ...splat, ...set(RS),
+    ...overRow(Lj, NV, [[QX, X], [QG, G], [QB, Bb], [QY, Y]], [
+      ...get(QY), ...get(QX), ...vload(), ...get(MU), ...vsub, ...get(RS), ...vmul, ...get(QG), ...vload(), ...vmul, ...get(QB), ...vload(), ...vadd, ...vstore(),
+    ]),
+    ...get(STATS), ...get(SMU), ...f32store(0), ...get(STATS), ...get(SRS), ...f32store(4),
+    ...inc(X, get(ROWB)), ...inc(Y, get(ROWB)), ...inc(STATS, i32c(8)),
+  ];
+  const body = [
+    ...get(NV), ...i32c(16), ...mul, ...set(ROWB),
+    ...f32c(1), ...get(NV), ...i32c(4), ...mul, OP['f32.convert_i32_s'], ...f32div, ...set(INVD),
+    ...block(loop(get(Lr), get(R), geS, brIf(1), row, inc(Lr, i32c(1)), br(0))),
+  ];
+  return funcBody([[7, I32], [4, V128], [3, F32]], body);
+}
+
+/**
+ * layerNormGrad(dy, x, g, stats, dx, dg, db, rows, nv): x̂ = (x − μ)·r, ĝ = dy·g,
+ * dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), dg = Σ_rows dy·x̂, db = Σ_rows dy (dg, db overwritten).
+ */
+function layerNormGradBody(): number[] {
+  const [DY, X, G, STATS, DX, DG, DB, R, NV] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [Lr, Lj, QDY, QX, QG, QDX, QDG, QDB, ROWB] = [9, 10, 11, 12, 13, 14, 15, 16, 17];
+  const [MU, RS, SG, SGX, XH, GH, DYV] = [18, 19, 20, 21, 22, 23, 24];
+  const [INVD] = [25];
+  const xhat = [...get(QX), ...vload(), ...get(MU), ...vsub, ...get(RS), ...vmul, ...set(XH)];
+  const row = [
+    ...get(STATS), ...f32load(0), ...splat, ...set(MU), ...get(STATS), ...f32load(4), ...splat, ...set(RS),
+    ...vsplatc(0), ...set(SG), ...vsplatc(0), ...set(SGX),
+    ...overRow(Lj, NV, [[QDY, DY], [QX, X], [QG, G], [QDG, DG], [QDB, DB]], [
+      ...xhat,
+      ...get(QDY), ...vload(), ...set(DYV),
+      ...get(DYV), ...get(QG), ...vload(), ...vmul, ...set(GH),
+      ...get(SG), ...get(GH), ...vadd, ...set(SG),
+      ...get(SGX), ...get(GH), ...get(XH), ...vmul, ...vadd, ...set(SGX),
+      ...get(QDG), ...get(QDG), ...vload(), ...get(DYV), ...get(XH), ...vmul, ...vadd, ...vstore(),
+      ...get(QDB), ...get(QDB), ...vload(), ...get(DYV), ...vadd, ...vstore(),
+    ]),
+    ...hsum(SG), ...get(INVD), ...f32mulOp, ...splat, ...set(SG),
+    ...hsum(SGX), ...get(INVD), ...f32mulOp, ...splat, ...set(SGX),
+    ...overRow(Lj, NV, [[QDY, DY], [QX, X], [QG, G], [QDX, DX]], [
+      ...xhat,
+      ...get(QDX), ...get(QDY), ...vload(), ...get(QG), ...vload(), ...vmul, ...get(SG), ...vsub, ...get(XH), ...get(SGX), ...vmul, ...vsub, ...get(RS), ...vmul, ...vstore(),
+    ]),
+    ...inc(DY, get(ROWB)), ...inc(X, get(ROWB)), ...inc(DX, get(ROWB)), ...inc(STATS, i32c(8)),
+  ];
+  const body = [
+    ...get(NV), ...i32c(16), ...mul, ...set(ROWB),
+    ...f32c(1), ...get(NV), ...i32c(4), ...mul, OP['f32.convert_i32_s'], ...f32div, ...set(INVD),
+    ...overRow(Lj, NV, [[QDG, DG], [QDB, DB]], [...get(QDG), ...vsplatc(0), ...vstore(), ...get(QDB), ...vsplatc(0), ...vstore()]),
+    ...block(loop(get(Lr), get(R), geS, brIf(1), row, inc(Lr, i32c(1)), br(0))),
+  ];
+  return funcBody([[9, I32], [7, V128], [1, F32]], body);
+}
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   return assemble([
     { name: 'softmax', i32Params: 4, code: softmaxBody() },
     { name: 'softmaxGrad', i32Params: 6, code: softmaxGradBody() },
     { name: 'reluMask', i32Params: 4, code: reluMaskBody() },
+    { name: 'layerNorm', i32Params: 8, code: layerNormBody() },
+    { name: 'layerNormGrad', i32Params: 9, code: layerNormGradBody() },
   ]);
 }
 
@@ -133,6 +216,8 @@ export interface ElementwiseKernels {
   softmax: (p: number, n: number, rows: number, stride: number) => void;
   softmaxGrad: (p: number, d: number, nv: number, rows: number, stride: number, scaleBits: number) => void;
   reluMask: (dy: number, y: number, g: number, nv: number) => void;
+  layerNorm: (x: number, g: number, b: number, y: number, stats: number, rows: number, nv: number, epsBits: number) => void;
+  layerNormGrad: (dy: number, x: number, g: number, stats: number, dx: number, dg: number, db: number, rows: number, nv: number) => void;
 }
 
 /** A float32's bits as an i32 (how softmaxGrad takes its scale). */
@@ -144,5 +229,6 @@ let compiled: WebAssembly.Module | null = null;
 export function elementwiseKernels(memory: WebAssembly.Memory): ElementwiseKernels {
   compiled ??= new WebAssembly.Module(moduleBytes());
   const e = new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports;
-  return { softmax: e.softmax as ElementwiseKernels['softmax'], softmaxGrad: e.softmaxGrad as ElementwiseKernels['softmaxGrad'], reluMask: e.reluMask as ElementwiseKernels['reluMask'] };
+  const names = ['softmax', 'softmaxGrad', 'reluMask', 'layerNorm', 'layerNormGrad'] as const;
+  return Object.fromEntries(names.map((n) => [n, e[n]])) as unknown as ElementwiseKernels;
 }

@@ -51,11 +51,13 @@ describe('LayerNorm kernel', () => {
     expect(maxRelErr(db, dbRef)).toBeLessThan(1e-5);
   });
 
-  for (const backend of ['cpu', 'wasm']) {
-    it(`runs as a tfjs kernel with a gradient on ${backend}`, async () => {
+  // d = 13: the plain loops; d = 16 and 64: the f32x4 kernels of simd.ts.
+  for (const backend of ['cpu', 'wasm']) for (const dk of [13, 16, 64]) {
+    it(`runs as a tfjs kernel with a gradient on ${backend}, d = ${dk}`, async () => {
       await tf.setBackend(backend);
       await tf.ready();
-      const [xt, gt, bt, dyt] = [tf.tensor2d(x, [rows, d]), tf.tensor1d(g), tf.tensor1d(b), tf.tensor2d(dy, [rows, d])];
+      const n = 37;
+      const [xt, gt, bt, dyt] = [tf.tensor2d(rand(n * dk, 21, 3), [n, dk]), tf.tensor1d(rand(dk, 22)), tf.tensor1d(rand(dk, 23)), tf.tensor2d(rand(n * dk, 24), [n, dk])];
       const f = (xa: tf.Tensor, ga: tf.Tensor, ba: tf.Tensor) => fusedLayerNorm(xa as tf.Tensor2D, ga, ba);
       const r = (xa: tf.Tensor, ga: tf.Tensor, ba: tf.Tensor) => layerNorm(xa as tf.Tensor2D, { g: ga, b: ba } as never);
       expect(maxRelErr(f(xt, gt, bt).dataSync(), r(xt, gt, bt).dataSync())).toBeLessThan(1e-5);

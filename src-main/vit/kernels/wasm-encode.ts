@@ -58,8 +58,11 @@ export const OP = {
   'i32.and': 0x71,
   'i32.shr_s': 0x75,
   'f32.add': 0x92,
+  'f32.sub': 0x93,
   'f32.mul': 0x94,
   'f32.div': 0x95,
+  'f32.sqrt': 0x91,
+  'f32.convert_i32_s': 0xb2,
   'f32.max': 0x97,
   'f32.reinterpret_i32': 0xbe,
   /** Prefix of every SIMD instruction (followed by the LEB128 code below). */
