@@ -11,7 +11,7 @@ import { gemmKernel, type GemmFn } from './gemm.js';
 /** The parts of tfjs-wasm's and tfjs-cpu's backends a kernel of ours uses. */
 export interface WasmBackendLike {
   wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory; _malloc(n: number): number; _free(p: number): void };
-  dataIdMap: { get(id: object): { memoryOffset: number } };
+  dataIdMap: { get(id: object): { memoryOffset: number; refCount: number } };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 export interface CpuBackendLike {
@@ -117,8 +117,36 @@ const HEAP_RUNNERS: Record<'wasm' | 'cpu', <A>(k: HeapKernel<A>, ins: tf.TensorI
 
 const heapDone = new Set<string>();
 
+/**
+ * tfjs-wasm's Identity copies its input (tfjs-cpu's shares the data and counts a reference). The
+ * engine runs one Identity per tensor a custom gradient saves (engine.clone), so a training step
+ * copied ≈ 50 activations (37 of [5000, 64], 8 of [5000, 256], 4 of the attention probabilities:
+ * ≈ 100 MB a step, ≈ 5 % of its kernel time in bench/step-profile.ts). This Identity shares the
+ * data the way tfjs-cpu's does: the refcount in the backend's data map keeps it alive until the
+ * last tensor on it is disposed. Nothing writes into a kernel's input in place, so sharing is safe.
+ */
+let identityShared = false;
+function shareIdentityOnWasm(): void {
+  const original = tf.getKernel('Identity', 'wasm');
+  if (identityShared || !original) return;
+  identityShared = true;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs.x!;
+      // Strings live outside the heap: tfjs-wasm's own kernel handles them.
+      if (x.dtype === 'string') return original.kernelFunc(args);
+      (args.backend as unknown as WasmBackendLike).dataIdMap.get(x.dataId).refCount++;
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+}
+
 /** Runs a heap kernel on tensors (registered for wasm and cpu on first use). */
 export function runHeapKernel<A>(k: HeapKernel<A>, inputs: tf.Tensor[], attrs: A): tf.Tensor[] {
+  if (!identityShared) shareIdentityOnWasm();
   if (!heapDone.has(k.name)) {
     heapDone.add(k.name);
     for (const backendName of ['wasm', 'cpu'] as const) {
