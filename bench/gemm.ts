@@ -1,7 +1,7 @@
 // GFLOP/s of the dense-layer gemm (src-main/vit/kernels/gemm.ts) on the seed config's training
 // shapes, per tile shape, with and without relaxed-SIMD FMA, next to tfjs-wasm's matMul (XNNPACK)
 // on the same shapes. One thread.
-//   npx tsx bench/gemm.ts [--reps 20] [--tiles 4x2,6x2,4x3,3x4,2x4] [--xnnpack]
+//   npx tsx bench/gemm.ts [--chunk 256] [--reps 20] [--tiles 4x2,6x2,4x3,3x4,2x4] [--xnnpack]
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import fs from 'node:fs';
@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { GEMM_FLAGS, gemmKernel, relaxedSimd, type GemmShape } from '../src-main/vit/kernels/gemm.js';
 
 const { values } = parseArgs({
-  options: { reps: { type: 'string', default: '20' }, tiles: { type: 'string', default: '4x2,6x2,4x3,3x4,2x4' }, xnnpack: { type: 'boolean', default: false } },
+  options: { chunk: { type: 'string', default: '256' }, reps: { type: 'string', default: '20' }, tiles: { type: 'string', default: '4x2,6x2,4x3,3x4,2x4' }, xnnpack: { type: 'boolean', default: false } },
 });
 const reps = Number(values.reps);
 const load = () => fs.readFileSync('/proc/loadavg', 'utf8').trim();
@@ -35,7 +35,7 @@ for (let i = 0; i < F.length / 4; i++) F[i] = Math.sin(i) * 0.5;
 const A0 = 0;
 const B0 = 8 << 20;
 const C0 = 12 << 20;
-const CHUNK = 256;
+const CHUNK = Number(values.chunk);
 
 /** The fastest of `reps` calls after one warm-up: on a shared machine the minimum is the figure least disturbed by neighbours. */
 function time(fn: () => void): number {
