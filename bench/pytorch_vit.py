@@ -9,8 +9,16 @@ cls/pos truncated normal std 0.02. Adam lr 1e-3, batch from the config, cross-en
 
 Prints one JSON line: training samples/s (median of windows after warm-up), inference samples/s at
 batch 1000, peak RSS, which BLAS is loaded and an sgemm GFLOP/s check.
+
+With --epochs N (for bench/train-epochs.ts): trains N epochs on the real Fashion-MNIST (IDX files in
+--data), the seed recipe (Adam at a constant lr, no smoothing, no augmentation, a fresh shuffle per
+epoch, pixels normalised by the training set's mean and std as the app does) and prints one JSON
+line with each epoch's seconds and test accuracy and the whole wall time.
 """
 import argparse
+import gzip
+import os
+import struct
 import json
 import math
 import resource
@@ -85,8 +93,70 @@ def sgemm_gflops():
     return 2 * 1024 ** 3 * reps / (time.perf_counter() - t) / 1e9
 
 
+def load_idx(path):
+    with gzip.open(path, 'rb') as f:
+        data = f.read()
+    magic, n = struct.unpack('>II', data[:8])
+    if magic == 2051:
+        rows, cols = struct.unpack('>II', data[8:16])
+        return torch.frombuffer(bytearray(data[16:]), dtype=torch.uint8).reshape(n, rows, cols)
+    return torch.frombuffer(bytearray(data[8:]), dtype=torch.uint8).long()
+
+
+def patchify(images, p, mean, std):
+    """[n, s, s] uint8 -> [n, (s/p)^2, p*p] normalised floats, (py, px) order within a patch (model.ts)."""
+    n, s, _ = images.shape
+    g = s // p
+    x = images.reshape(n, g, p, g, p).permute(0, 1, 3, 2, 4).reshape(n, g * g, p * p).float()
+    return (x / 255 - mean) / std
+
+
+def train_epochs(c, epochs, data_dir):
+    t_load = time.perf_counter()
+    train_x = load_idx(os.path.join(data_dir, 'train-images-idx3-ubyte.gz'))
+    train_y = load_idx(os.path.join(data_dir, 'train-labels-idx1-ubyte.gz'))
+    test_x = load_idx(os.path.join(data_dir, 't10k-images-idx3-ubyte.gz'))
+    test_y = load_idx(os.path.join(data_dir, 't10k-labels-idx1-ubyte.gz'))
+    px = train_x.double() / 255
+    mean, std = px.mean().item(), px.std(unbiased=False).item()
+    xs = patchify(train_x, c['patch'], mean, std)
+    xt = patchify(test_x, c['patch'], mean, std)
+    load_s = time.perf_counter() - t_load
+    model = ViT(c)
+    opt = torch.optim.Adam(model.parameters(), lr=c['lr'])
+    gen = torch.Generator().manual_seed(0)
+    B = c['batch']
+    out = []
+    t0 = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        te = time.perf_counter()
+        model.train()
+        order = torch.randperm(xs.shape[0], generator=gen)
+        loss_sum = 0.0
+        for s in range(0, xs.shape[0], B):
+            idx = order[s:s + B]
+            opt.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(model(xs[idx]), train_y[idx])
+            loss.backward()
+            opt.step()
+            loss_sum += loss.item() * idx.shape[0]
+        model.eval()
+        correct = 0
+        with torch.no_grad():
+            for s in range(0, xt.shape[0], 1000):
+                correct += (model(xt[s:s + 1000]).argmax(-1) == test_y[s:s + 1000]).sum().item()
+        out.append({'epoch': epoch, 'seconds': time.perf_counter() - te, 'trainLoss': loss_sum / xs.shape[0],
+                    'testAcc': correct / xt.shape[0]})
+        print(json.dumps({'progress': out[-1]}), flush=True)
+    return {'epochs': out, 'wallSeconds': time.perf_counter() - t0, 'loadSeconds': load_s,
+            'peakRssMB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'blas': blas_name(),
+            'torch': torch.__version__}
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument('--epochs', type=int, default=0)
+    ap.add_argument('--data', default='/usr/share/datasets/fashion-mnist')
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--steps', type=int, default=60)
     ap.add_argument('--warmup', type=int, default=10)
@@ -98,6 +168,9 @@ def main():
     c.update(json.loads(args.config))
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    if args.epochs > 0:
+        print(json.dumps(train_epochs(c, args.epochs, args.data)))
+        return
     model = ViT(c)
     opt = torch.optim.Adam(model.parameters(), lr=c['lr'])
     P = (c['image'] // c['patch']) ** 2

@@ -35,14 +35,30 @@ const step = (s: number) => {
 };
 console.log(`load average: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
 const skip = Number(values.skip);
+// Wall and process CPU time per step (CPU time counts this thread's work only: other jobs on the
+// cores inflate wall time far more than CPU time).
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 let t = performance.now();
+let c = cpuMs();
 for (let s = 0; s < skip; s++) {
   step(s);
   if ((s + 1) % 50 === 0) {
     const now = performance.now();
-    console.log(`steps ${s - 48}–${s + 1}: ${((now - t) / 50).toFixed(1)} ms/step`);
+    const cNow = cpuMs();
+    console.log(`steps ${s - 48}–${s + 1}: ${((now - t) / 50).toFixed(1)} ms/step wall, ${((cNow - c) / 50).toFixed(1)} ms/step CPU; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`);
     t = now;
+    c = cNow;
   }
+}
+{
+  // Unprofiled steps (tf.profile adds its own overhead): the step time the figures above split.
+  const t0 = performance.now();
+  const c0 = cpuMs();
+  for (let s = 0; s < 5; s++) step(skip + s);
+  console.log(`5 unprofiled steps: ${((performance.now() - t0) / 5).toFixed(1)} ms/step wall, ${((cpuMs() - c0) / 5).toFixed(1)} ms/step CPU`);
 }
 const byName = new Map<string, { n: number; ms: number }>();
 let wall = 0;

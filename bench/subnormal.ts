@@ -1,11 +1,11 @@
 // Do subnormal floats slow the kernels a training step runs? XNNPACK's matMul (tfjs-wasm) and
-// our SIMD gemm, each on the seed config's largest shape with 0 %, 10 % and 100 % of the A
+// our SIMD gemm (kernels/gemm.ts), each on the seed config's largest shape with 0 %, 10 % and 100 % of the A
 // operand's values subnormal (1e-39), median of 7 runs.
 //   npx tsx bench/subnormal.ts
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import fs from 'node:fs';
-import { simdKernels } from '../src-main/vit/simd.js';
+import { gemmKernel } from '../src-main/vit/kernels/gemm.js';
 
 await tf.setBackend('wasm');
 await tf.ready();
@@ -32,7 +32,7 @@ for (const f of [0, 0.1, 1]) {
   a.dispose();
 }
 const mem = new WebAssembly.Memory({ initial: Math.ceil(((M * K + K * N + M * N) * 4) / 65536) + 1 });
-const k = simdKernels(mem);
+const k = { gemm: gemmKernel(mem) };
 const F = new Float32Array(mem.buffer);
 F.set(b.dataSync(), M * K);
 for (const f of [0, 0.1, 1]) {
@@ -40,7 +40,7 @@ for (const f of [0, 0.1, 1]) {
   const times: number[] = [];
   for (let r = 0; r < 8; r++) {
     const t = performance.now();
-    k.gemm(M, N, K, 0, K * 4, 4, M * K * 4, N * 4, (M * K + K * N) * 4, N * 4);
+    k.gemm(M, N, K, 0, K * 4, 4, M * K * 4, N * 4, (M * K + K * N) * 4, N * 4, 0, 0);
     times.push(performance.now() - t);
   }
   console.log(`SIMD gemm same shape, ${f * 100} % subnormal A: ${median(times.slice(1)).toFixed(2)} ms`);

@@ -6,6 +6,7 @@
 // measurement: the BLAS libraries mapped into the process (/proc/self/maps), torch's own build
 // line (torch.__config__.show()), and an sgemm GFLOP/s figure (512×512, one thread, 0.3 s).
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 
 export type BlasKind = 'openblas' | 'mkl' | 'blis' | 'reference' | 'unknown';
 
@@ -73,4 +74,18 @@ export function describeTorchBlas(b: TorchBlas | { error: string }): string {
   const head = `pytorch BLAS check: ${b.kind} (${libs}; torch ${b.torch} built with BLAS_INFO=${b.blasInfo}), sgemm 512² ${b.gflops.toFixed(1)} GFLOP/s on 1 thread`;
   if (isTrustedBlas(b)) return head;
   return `${head} — NOT an optimised BLAS: ratios to PyTorch are not printed (install libopenblas0-pthread)`;
+}
+
+/** OpenBLAS's libblas.so.3 where libopenblas0-pthread is installed. */
+export const OPENBLAS = ['/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3', '/usr/lib/aarch64-linux-gnu/openblas-pthread/libblas.so.3'].find((p) => fs.existsSync(p));
+
+/**
+ * The environment a PyTorch measurement runs in: `threads` for OpenMP and OpenBLAS, and OpenBLAS
+ * preloaded — Debian's torch links the generic libblas.so.3 (the reference BLAS unless
+ * update-alternatives says otherwise), and the preload makes it use OpenBLAS's sgemm.
+ */
+export function torchEnv(threads: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+  if (OPENBLAS) env.LD_PRELOAD = OPENBLAS;
+  return env;
 }

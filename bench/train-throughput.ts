@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { checkTorchBlas, describeTorchBlas, isTrustedBlas } from './torch-blas.js';
+import { checkTorchBlas, describeTorchBlas, isTrustedBlas, OPENBLAS, torchEnv } from './torch-blas.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -230,16 +230,8 @@ function torchAvailable(): string | null {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-const OPENBLAS = [
-  '/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3',
-  '/usr/lib/aarch64-linux-gnu/openblas-pthread/libblas.so.3',
-].find((p) => fs.existsSync(p));
-
 function runTorch(threads: number, cfg: Record<string, unknown>): TorchResult | { error: string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
-  // Debian's torch links the generic libblas.so.3 (the reference BLAS unless update-alternatives
-  // says otherwise): preloading OpenBLAS's libblas.so.3 makes it use OpenBLAS's sgemm.
-  if (OPENBLAS) env.LD_PRELOAD = OPENBLAS;
+  const env = torchEnv(threads);
   const r = spawnSync(
     '/usr/bin/python3',
     [path.join(here, 'pytorch_vit.py'), '--threads', String(threads), '--steps', values['torch-steps']!, '--config', JSON.stringify(cfg)],

@@ -166,7 +166,9 @@ export class VitModel {
     const tape = training || tf.engine().state.gradientDepth > 0;
 
     const emb = linear(patches.reshape([B * P, F]), w.patch.w, w.patch.b).reshape([B, P, d]);
-    const cls = tf.tile(w.cls, [B, 1, 1]);
+    // A broadcast add, not tf.tile: tile's gradient is one slice and one add per sample (200
+    // dispatches a step at batch 100), a broadcast add's is one sum.
+    const cls = tf.zeros([B, 1, d]).add(w.cls);
     let x: tf.Tensor2D = tf.concat([cls, emb], 1).add(w.pos).reshape([B * N, d]);
 
     for (const blk of w.blocks) {

@@ -1,215 +1,37 @@
 /**
- * A tiny hand-assembled WebAssembly SIMD module with one kernel, a strided small-matrix product
- * that tfjs-backend-wasm lacks (its batched / transposed matMul is a scalar loop):
+ * The attention's softmax (both directions) and the ReLU mask of a linear layer's gradient as a
+ * small WebAssembly SIMD module (f32x4), on tfjs-wasm's heap itself (the module imports its memory;
+ * elsewhere it gets a memory of its own):
  *
- *   gemm(M, N, K, A, sai, sak, B, ldb, C, ldc):  C[i, j] = Σ_k A[i·sai + k·sak] · B[k·ldb + j]
+ *   softmax(P, n, rows, stride): each row (stride bytes apart) becomes the softmax of its first n.
+ *   softmaxGrad(P, D, nv, rows, stride, scaleBits): D := scale·P∘(D − rowsum(P∘D)) over nv vectors
+ *     a row, flushed to 0 below float32's normal range (scale passed as its float32 bits).
+ *   reluMask(dy, y, g, nv): g := dy where y > 0, else 0, over nv vectors.
+ *   layerNorm / layerNormGrad: LayerNorm over rows of 4·nv floats, both directions.
  *
- * All pointers and strides are in bytes. A is read one scalar at a time (so any strides, i.e. a
- * transposed A, cost nothing); B and C rows are contiguous in j and read/written 16 or 4 floats at a
- * time (f32x4, four accumulators kept in registers), with a scalar tail. C is overwritten.
- *
- * The module imports its memory, so on the wasm backend it runs directly on tfjs's heap (no copies);
- * elsewhere it gets a memory of its own. Emitted from this file at load time: no toolchain needed.
+ * Emitted from this file at load time with the encoder of kernels/wasm-encode.ts. The attention's
+ * matrix products use the gemm of kernels/gemm.ts.
  */
 
-// ---- a minimal binary encoder ----------------------------------------------------------------
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-const str = (s: string) => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-
-/** Core opcodes used here, by their names in the WebAssembly spec. */
-const OP = {
-  block: 0x02,
-  loop: 0x03,
-  br: 0x0c,
-  br_if: 0x0d,
-  end: 0x0b,
-  'local.get': 0x20,
-  'local.set': 0x21,
-  'f32.load': 0x2a,
-  'f32.store': 0x38,
-  'i32.const': 0x41,
-  'f32.const': 0x43,
-  'i32.gt_s': 0x4a,
-  'i32.ge_s': 0x4e,
-  'i32.add': 0x6a,
-  'i32.mul': 0x6c,
-  'i32.shr_s': 0x75,
-  'f32.add': 0x92,
-  'f32.mul': 0x94,
-  'f32.div': 0x95,
-  'f32.max': 0x97,
-  /** Prefix of every SIMD instruction (followed by the LEB128 code below). */
-  simd: 0xfd,
-} as const;
-
-/** SIMD (v128) opcodes used here, by their spec names (after the 0xfd prefix). */
-const SIMD = {
-  'v128.load': 0x00,
-  'v128.store': 0x0b,
-  'v128.const': 0x0c,
-  'f32x4.splat': 0x13,
-  'f32x4.extract_lane': 0x1f,
-  'f32x4.gt': 0x44,
-  'v128.and': 0x4e,
-  'f32x4.nearest': 0x6a,
-  'i32x4.shl': 0xab,
-  'i32x4.add': 0xae,
-  'f32x4.add': 0xe4,
-  'f32x4.sub': 0xe5,
-  'f32x4.mul': 0xe6,
-  'f32x4.max': 0xe9,
-  'i32x4.trunc_sat_f32x4_s': 0xf8,
-} as const;
-
-/** Memory immediates: alignment 2^2 (4 bytes) and a byte offset. */
-const ALIGN4 = 2;
-
-// instructions
-const get = (i: number) => [OP['local.get'], ...uleb(i)];
-const set = (i: number) => [OP['local.set'], ...uleb(i)];
-const i32c = (v: number) => [OP['i32.const'], ...sleb(v)];
-const add = [OP['i32.add']];
-const mul = [OP['i32.mul']];
-const gtS = [OP['i32.gt_s']];
-const geS = [OP['i32.ge_s']];
-/** Block type 0x40: no result. */
-const block = (...body: number[][]) => [OP.block, 0x40, ...body.flat(), OP.end];
-const loop = (...body: number[][]) => [OP.loop, 0x40, ...body.flat(), OP.end];
-const br = (d: number) => [OP.br, ...uleb(d)];
-const brIf = (d: number) => [OP.br_if, ...uleb(d)];
-const f32load = (off = 0) => [OP['f32.load'], ALIGN4, ...uleb(off)];
-const f32store = (off = 0) => [OP['f32.store'], ALIGN4, ...uleb(off)];
-const f32add = [OP['f32.add']];
-const f32mul = [OP['f32.mul']];
-const f32zero = [OP['f32.const'], 0, 0, 0, 0];
-const simd = (op: keyof typeof SIMD, ...imm: number[]) => [OP.simd, ...uleb(SIMD[op]), ...imm];
-const vload = (off = 0) => simd('v128.load', ALIGN4, ...uleb(off));
-const vstore = (off = 0) => simd('v128.store', ALIGN4, ...uleb(off));
-const vzero = simd('v128.const', ...new Array<number>(16).fill(0));
-const splat = simd('f32x4.splat');
-const vadd = simd('f32x4.add');
-const vmul = simd('f32x4.mul');
-/** local += delta */
-const inc = (l: number, delta: number[]) => [...get(l), ...delta, ...add, ...set(l)];
-
-// gemm's locals: params 0..9, then i32 i, j, k, pa, pb, pc; v128 acc0..3, av; f32 s
-const [M, N, K, A, SAI, SAK, B, LDB, C, LDC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-const [Li, Lj, Lk, PA, PB, PC] = [10, 11, 12, 13, 14, 15];
-const ACC = [16, 17, 18, 19];
-const AV = 20;
-const S = 21;
-
-/** One j-block of `lanes` vectors (lanes 0 → scalar) for row i, looping while it fits. */
-function jBlock(lanes: number): number[] {
-  const width = lanes === 0 ? 1 : lanes * 4;
-  const accs = lanes === 0 ? [S] : ACC.slice(0, lanes);
-  const init = accs.flatMap((a) => [...(lanes === 0 ? f32zero : vzero), ...set(a)]);
-  const aval = lanes === 0 ? [...get(PA), ...f32load(), ...set(S + 1)] : [...get(PA), ...f32load(), ...splat, ...set(AV)];
-  const fma =
-    lanes === 0
-      ? [...get(S), ...get(S + 1), ...get(PB), ...f32load(), ...f32mul, ...f32add, ...set(S)]
-      : accs.flatMap((a, v) => [...get(a), ...get(AV), ...get(PB), ...vload(16 * v), ...vmul, ...vadd, ...set(a)]);
-  const store =
-    lanes === 0
-      ? [...get(PC), ...get(S), ...f32store()]
-      : accs.flatMap((a, v) => [...get(PC), ...get(a), ...vstore(16 * v)]);
-  return block(
-    loop(
-      // while (j + width <= N)
-      get(Lj),
-      i32c(width),
-      add,
-      get(N),
-      gtS,
-      brIf(1),
-      init,
-      // pa = A + i·sai; pb = B + 4j; k = 0
-      get(A),
-      get(Li),
-      get(SAI),
-      mul,
-      add,
-      set(PA),
-      get(B),
-      get(Lj),
-      i32c(4),
-      mul,
-      add,
-      set(PB),
-      i32c(0),
-      set(Lk),
-      block(loop(get(Lk), get(K), geS, brIf(1), aval, fma, inc(PA, get(SAK)), inc(PB, get(LDB)), inc(Lk, i32c(1)), br(0))),
-      // pc = C + i·ldc + 4j
-      get(C),
-      get(Li),
-      get(LDC),
-      mul,
-      add,
-      get(Lj),
-      i32c(4),
-      mul,
-      add,
-      set(PC),
-      store,
-      inc(Lj, i32c(width)),
-      br(0),
-    ),
-  );
-}
-
-function gemmBody(): number[] {
-  const locals = vec([
-    [6, I32],
-    [5, V128],
-    [2, F32],
-  ]);
-  const body = block(loop(get(Li), get(M), geS, brIf(1), i32c(0), set(Lj), jBlock(4), jBlock(1), jBlock(0), inc(Li, i32c(1)), br(0)));
-  const code = [...locals, ...body, OP.end];
-  return [...uleb(code.length), ...code];
-}
+import {
+  add, block, br, brIf, f32add, f32c, f32load, f32max, f32store, funcBody, geS, get, i32c, inc, loop,
+  moduleBytes as assemble, mul, OP, set, simd, splat, vadd, vload, vmax, vmul, vstore, F32, I32, V128,
+} from './kernels/wasm-encode.js';
 
 // softmax(P, n, rows, stride): each of `rows` rows (stride bytes apart, stride ≥ 16·⌈n/4⌉) becomes
 // the softmax of its first n entries, 4 lanes at a time over ⌈n/4⌉ vectors (pad lanes are set to
 // -1e30 first and end up 0; they are never read as probabilities).
-const f32c = (v: number) => [OP['f32.const'], ...new Uint8Array(new Float32Array([v]).buffer)];
 const vsplatc = (v: number) => [...f32c(v), ...splat];
 const vsub = simd('f32x4.sub');
-const vmax = simd('f32x4.max');
 const vgt = simd('f32x4.gt');
+const vge = simd('f32x4.ge');
+const vabs = simd('f32x4.abs');
 const vand = simd('v128.and');
 const vnearest = simd('f32x4.nearest');
 const i4trunc = simd('i32x4.trunc_sat_f32x4_s');
 const i4add = simd('i32x4.add');
 const i4shl = simd('i32x4.shl');
 const lane = (l: number) => simd('f32x4.extract_lane', l);
-const f32max = [OP['f32.max']];
 const f32div = [OP['f32.div']];
 const shrS = [OP['i32.shr_s']];
 
@@ -240,10 +62,6 @@ function softmaxBody(): number[] {
   const [P, Nn, R, ST] = [0, 1, 2, 3];
   const [Lr, Lj, Q, NV] = [4, 5, 6, 7];
   const [VM, X, NN, RR, T, VA, KEEP] = [8, 9, 10, 11, 12, 13, 14];
-  const locals = vec([
-    [4, I32],
-    [7, V128],
-  ]);
   const hreduce = (v: number, op: number[]) => [...get(v), ...lane(0), ...get(v), ...lane(1), ...op, ...get(v), ...lane(2), ...op, ...get(v), ...lane(3), ...op];
   const overVectors = (body: number[]) => [
     ...i32c(0), ...set(Lj), ...get(P), ...set(Q),
@@ -263,69 +81,154 @@ function softmaxBody(): number[] {
     ...inc(P, get(ST)),
   ];
   const body = block(loop(get(Lr), get(R), geS, brIf(1), row, inc(Lr, i32c(1)), br(0)));
-  const code = [...locals, ...body, OP.end];
-  return [...uleb(code.length), ...code];
+  return funcBody([[4, I32], [7, V128]], body);
 }
 
-/** Section ids and the other binary-format constants of a module, by their spec names. */
-const SECTION = { type: 1, import: 2, function: 3, export: 7, code: 10 } as const;
-const FUNC_TYPE = 0x60;
-const EXTERNAL = { func: 0x00, memory: 0x02 } as const;
-/** "\0asm", then format version 1. */
-const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+const hsum = (v: number) => [...get(v), ...lane(0), ...get(v), ...lane(1), ...f32add, ...get(v), ...lane(2), ...f32add, ...get(v), ...lane(3), ...f32add];
+
+function softmaxGradBody(): number[] {
+  const [P, D, NV, R, ST, SCALE] = [0, 1, 2, 3, 4, 5];
+  const [Lr, Lj, QP, QD] = [6, 7, 8, 9];
+  const [VA, DOT, T, SC] = [10, 11, 12, 13];
+  const overVectors = (body: number[]) => [
+    ...i32c(0), ...set(Lj), ...get(P), ...set(QP), ...get(D), ...set(QD),
+    ...block(loop(get(Lj), get(NV), geS, brIf(1), body, inc(QP, i32c(16)), inc(QD, i32c(16)), inc(Lj, i32c(1)), br(0))),
+  ];
+  const row = [
+    ...vsplatc(0), ...set(VA),
+    ...overVectors([...get(VA), ...get(QP), ...vload(), ...get(QD), ...vload(), ...vmul, ...vadd, ...set(VA)]),
+    ...hsum(VA), ...splat, ...set(DOT),
+    // t = scale·P·(D − dot), kept where |t| ≥ 1.2e-38 (subnormal operands slow the gemms after it)
+    ...overVectors([
+      ...get(QP), ...vload(), ...get(QD), ...vload(), ...get(DOT), ...vsub, ...vmul, ...get(SC), ...vmul, ...set(T),
+      ...get(QD), ...get(T), ...get(T), ...vabs, ...vsplatc(1.2e-38), ...vge, ...vand, ...vstore(),
+    ]),
+    ...inc(P, get(ST)), ...inc(D, get(ST)),
+  ];
+  const body = [...get(SCALE), OP['f32.reinterpret_i32'], ...splat, ...set(SC), ...block(loop(get(Lr), get(R), geS, brIf(1), row, inc(Lr, i32c(1)), br(0)))];
+  return funcBody([[4, I32], [4, V128]], body);
+}
+
+function reluMaskBody(): number[] {
+  const [DY, Y, G, NV] = [0, 1, 2, 3];
+  const [Lj] = [4];
+  const body = block(
+    loop(
+      get(Lj), get(NV), geS, brIf(1),
+      get(G), get(DY), vload(), get(Y), vload(), vsplatc(0), vgt, vand, vstore(),
+      inc(DY, i32c(16)), inc(Y, i32c(16)), inc(G, i32c(16)), inc(Lj, i32c(1)), br(0),
+    ),
+  );
+  return funcBody([[1, I32]], body);
+}
+
+// LayerNorm over rows of d = 4·nv floats (the math: kernels/layer-norm.ts), sums in float32.
+const f32mulOp = [OP['f32.mul']];
+const f32sqrt = [OP['f32.sqrt']];
+const reinterpret = [OP['f32.reinterpret_i32']];
+
+/** `body` once per vector of a row, with each [local, base] pointer stepping 16 bytes from its base. */
+function overRow(lj: number, nv: number, ptrs: [number, number][], body: number[]): number[] {
+  return [
+    ...i32c(0), ...set(lj), ...ptrs.flatMap(([l, base]) => [...get(base), ...set(l)]),
+    ...block(loop(get(lj), get(nv), geS, brIf(1), body, ...ptrs.map(([l]) => inc(l, i32c(16))), inc(lj, i32c(1)), br(0))),
+  ];
+}
+
+/** layerNorm(x, g, b, y, stats, rows, nv, epsBits): y = (x − μ)·r·g + b, stats[row] = (μ, r). */
+function layerNormBody(): number[] {
+  const [X, G, Bb, Y, STATS, R, NV, EPS] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [Lr, Lj, QX, QG, QB, QY, ROWB] = [8, 9, 10, 11, 12, 13, 14];
+  const [ACC, MU, RS, T] = [15, 16, 17, 18];
+  const [INVD, SMU, SRS] = [19, 20, 21];
+  const row = [
+    ...vsplatc(0), ...set(ACC),
+    ...overRow(Lj, NV, [[QX, X]], [...get(ACC), ...get(QX), ...vload(), ...vadd, ...set(ACC)]),
+    ...hsum(ACC), ...get(INVD), ...f32mulOp, ...set(SMU), ...get(SMU), ...splat, ...set(MU),
+    ...vsplatc(0), ...set(ACC),
+    ...overRow(Lj, NV, [[QX, X]], [...get(QX), ...vload(), ...get(MU), ...vsub, ...set(T), ...get(ACC), ...get(T), ...get(T), ...vmul, ...vadd, ...set(ACC)]),
+    ...f32c(1), ...hsum(ACC), ...get(INVD), ...f32mulOp, ...get(EPS), ...reinterpret, ...f32add, ...f32sqrt, ...f32div, ...set(SRS),
+    ...get(SRS), ...splat, ...set(RS),
+    ...overRow(Lj, NV, [[QX, X], [QG, G], [QB, Bb], [QY, Y]], [
+      ...get(QY), ...get(QX), ...vload(), ...get(MU), ...vsub, ...get(RS), ...vmul, ...get(QG), ...vload(), ...vmul, ...get(QB), ...vload(), ...vadd, ...vstore(),
+    ]),
+    ...get(STATS), ...get(SMU), ...f32store(0), ...get(STATS), ...get(SRS), ...f32store(4),
+    ...inc(X, get(ROWB)), ...inc(Y, get(ROWB)), ...inc(STATS, i32c(8)),
+  ];
+  const body = [
+    ...get(NV), ...i32c(16), ...mul, ...set(ROWB),
+    ...f32c(1), ...get(NV), ...i32c(4), ...mul, OP['f32.convert_i32_s'], ...f32div, ...set(INVD),
+    ...block(loop(get(Lr), get(R), geS, brIf(1), row, inc(Lr, i32c(1)), br(0))),
+  ];
+  return funcBody([[7, I32], [4, V128], [3, F32]], body);
+}
+
+/**
+ * layerNormGrad(dy, x, g, stats, dx, dg, db, rows, nv): x̂ = (x − μ)·r, ĝ = dy·g,
+ * dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), dg = Σ_rows dy·x̂, db = Σ_rows dy (dg, db overwritten).
+ */
+function layerNormGradBody(): number[] {
+  const [DY, X, G, STATS, DX, DG, DB, R, NV] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [Lr, Lj, QDY, QX, QG, QDX, QDG, QDB, ROWB] = [9, 10, 11, 12, 13, 14, 15, 16, 17];
+  const [MU, RS, SG, SGX, XH, GH, DYV] = [18, 19, 20, 21, 22, 23, 24];
+  const [INVD] = [25];
+  const xhat = [...get(QX), ...vload(), ...get(MU), ...vsub, ...get(RS), ...vmul, ...set(XH)];
+  const row = [
+    ...get(STATS), ...f32load(0), ...splat, ...set(MU), ...get(STATS), ...f32load(4), ...splat, ...set(RS),
+    ...vsplatc(0), ...set(SG), ...vsplatc(0), ...set(SGX),
+    ...overRow(Lj, NV, [[QDY, DY], [QX, X], [QG, G], [QDG, DG], [QDB, DB]], [
+      ...xhat,
+      ...get(QDY), ...vload(), ...set(DYV),
+      ...get(DYV), ...get(QG), ...vload(), ...vmul, ...set(GH),
+      ...get(SG), ...get(GH), ...vadd, ...set(SG),
+      ...get(SGX), ...get(GH), ...get(XH), ...vmul, ...vadd, ...set(SGX),
+      ...get(QDG), ...get(QDG), ...vload(), ...get(DYV), ...get(XH), ...vmul, ...vadd, ...vstore(),
+      ...get(QDB), ...get(QDB), ...vload(), ...get(DYV), ...vadd, ...vstore(),
+    ]),
+    ...hsum(SG), ...get(INVD), ...f32mulOp, ...splat, ...set(SG),
+    ...hsum(SGX), ...get(INVD), ...f32mulOp, ...splat, ...set(SGX),
+    ...overRow(Lj, NV, [[QDY, DY], [QX, X], [QG, G], [QDX, DX]], [
+      ...xhat,
+      ...get(QDX), ...get(QDY), ...vload(), ...get(QG), ...vload(), ...vmul, ...get(SG), ...vsub, ...get(XH), ...get(SGX), ...vmul, ...vsub, ...get(RS), ...vmul, ...vstore(),
+    ]),
+    ...inc(DY, get(ROWB)), ...inc(X, get(ROWB)), ...inc(DX, get(ROWB)), ...inc(STATS, i32c(8)),
+  ];
+  const body = [
+    ...get(NV), ...i32c(16), ...mul, ...set(ROWB),
+    ...f32c(1), ...get(NV), ...i32c(4), ...mul, OP['f32.convert_i32_s'], ...f32div, ...set(INVD),
+    ...overRow(Lj, NV, [[QDG, DG], [QDB, DB]], [...get(QDG), ...vsplatc(0), ...vstore(), ...get(QDB), ...vsplatc(0), ...vstore()]),
+    ...block(loop(get(Lr), get(R), geS, brIf(1), row, inc(Lr, i32c(1)), br(0))),
+  ];
+  return funcBody([[9, I32], [7, V128], [1, F32]], body);
+}
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  // Type 0: gemm's 10 i32 parameters; type 1: softmax's 4; no results.
-  const type = vec([
-    [FUNC_TYPE, ...uleb(10), ...new Array<number>(10).fill(I32), 0],
-    [FUNC_TYPE, 4, I32, I32, I32, I32, 0],
-  ]);
-  // env.mem: a memory with no maximum (limits flag 0) and at least 0 pages.
-  const imports = vec([[...str('env'), ...str('mem'), EXTERNAL.memory, 0x00, 0x00]]);
-  const funcs = vec([[0], [1]]);
-  const exports = vec([
-    [...str('gemm'), EXTERNAL.func, 0],
-    [...str('softmax'), EXTERNAL.func, 1],
-  ]);
-  const code = vec([gemmBody(), softmaxBody()]);
-  return new Uint8Array([
-    ...HEADER,
-    ...section(SECTION.type, type),
-    ...section(SECTION.import, imports),
-    ...section(SECTION.function, funcs),
-    ...section(SECTION.export, exports),
-    ...section(SECTION.code, code),
+  return assemble([
+    { name: 'softmax', i32Params: 4, code: softmaxBody() },
+    { name: 'softmaxGrad', i32Params: 6, code: softmaxGradBody() },
+    { name: 'reluMask', i32Params: 4, code: reluMaskBody() },
+    { name: 'layerNorm', i32Params: 8, code: layerNormBody() },
+    { name: 'layerNormGrad', i32Params: 9, code: layerNormGradBody() },
   ]);
 }
 
-export type GemmFn = (
-  M: number,
-  N: number,
-  K: number,
-  a: number,
-  sai: number,
-  sak: number,
-  b: number,
-  ldb: number,
-  c: number,
-  ldc: number,
-) => void;
+export interface ElementwiseKernels {
+  softmax: (p: number, n: number, rows: number, stride: number) => void;
+  softmaxGrad: (p: number, d: number, nv: number, rows: number, stride: number, scaleBits: number) => void;
+  reluMask: (dy: number, y: number, g: number, nv: number) => void;
+  layerNorm: (x: number, g: number, b: number, y: number, stats: number, rows: number, nv: number, epsBits: number) => void;
+  layerNormGrad: (dy: number, x: number, g: number, stats: number, dx: number, dg: number, db: number, rows: number, nv: number) => void;
+}
+
+/** A float32's bits as an i32 (how softmaxGrad takes its scale). */
+export const f32Bits = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0];
 
 let compiled: WebAssembly.Module | null = null;
 
-/** The kernels bound to a memory (tfjs-wasm's heap, or a fresh one). */
-export type SoftmaxFn = (p: number, n: number, rows: number, stride: number) => void;
-
-export function simdKernels(memory: WebAssembly.Memory): { gemm: GemmFn; softmax: SoftmaxFn } {
+/** The kernels bound to a memory (tfjs-wasm's heap, or one of our own). */
+export function elementwiseKernels(memory: WebAssembly.Memory): ElementwiseKernels {
   compiled ??= new WebAssembly.Module(moduleBytes());
-  const inst = new WebAssembly.Instance(compiled, { env: { mem: memory } });
-  return { gemm: inst.exports.gemm as GemmFn, softmax: inst.exports.softmax as SoftmaxFn };
-}
-
-export function simdSupported(): boolean {
-  try {
-    return WebAssembly.validate(moduleBytes());
-  } catch {
-    return false;
-  }
+  const e = new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports;
+  const names = ['softmax', 'softmaxGrad', 'reluMask', 'layerNorm', 'layerNormGrad'] as const;
+  return Object.fromEntries(names.map((n) => [n, e[n]])) as unknown as ElementwiseKernels;
 }

@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { runJsKernel, type JsKernel } from './plumbing.js';
+import { f32Bits } from '../simd.js';
+import { runHeapKernel, type HeapKernel } from './plumbing.js';
 
 /**
  * LayerNorm over the last axis as one kernel per direction, instead of the reference's 9 tfjs ops
  * forward and ≈ 20 in their gradient (each a dispatch and a pass over a [B·N, dim] activation).
- * Sums are formed in doubles (JS numbers), so the result is at least as exact as the float32 ops.
+ * Where dim is a multiple of 4 (the seed's 64) the kernels are the f32x4 loops of simd.ts, sums in
+ * float32 like tfjs's own ops (the JS loops took ≈ 12 % of a step's kernel time, bench/step-profile);
+ * else the plain loops below, sums in doubles. Both are tested against tfjs's ops and gradients.
  *
  *   forward:  y = (x − μ)·r·g + b, r = 1/√(σ² + eps); keeps (μ, r) per row for the backward.
  *   backward: x̂ = (x − μ)·r, ĝ = dy·g, dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), dg = Σ dy·x̂, db = Σ dy.
@@ -12,7 +15,7 @@ import { runJsKernel, type JsKernel } from './plumbing.js';
 
 export const LN_EPS = 1e-5;
 
-/** Plain forward on arrays (also the kernel's body): x [rows, d] → y, stats [rows, 2] = (μ, r). */
+/** Plain forward on arrays (the kernel where dim is not a multiple of 4, and the tests' yardstick): x [rows, d] → y, stats [rows, 2] = (μ, r). */
 export function layerNormForward(x: Float32Array, g: Float32Array, b: Float32Array, d: number, y: Float32Array, stats: Float32Array, eps = LN_EPS): void {
   const rows = x.length / d;
   for (let r = 0, o = 0; r < rows; r++, o += d) {
@@ -70,28 +73,42 @@ export function layerNormBackward(
   db.set(dbAcc);
 }
 
-const forwardKernel: JsKernel<{ eps: number }> = {
+/** The plain loops above on views of the heap, where d is not a whole number of f32x4 vectors. */
+const view = (F: Float32Array, p: number, n: number) => F.subarray(p >> 2, (p >> 2) + n);
+
+const forwardKernel: HeapKernel<{ eps: number }> = {
   name: 'VitLayerNorm',
   inputs: ['x', 'g', 'b'],
-  outputs: ([x], _) => [x, [x[0], 2]],
-  run: ([x, g, b], [y, stats], { eps }) => layerNormForward(x, g, b, g.length, y, stats, eps),
+  outputs: ([x]) => [x, [x[0], 2]],
+  scratchBytes: () => 0,
+  run: (h, [x, g, b], [y, stats], _s, [[rows, d]], { eps }) => {
+    if (d % 4 === 0) return h.layerNorm(x, g, b, y, stats, rows, d / 4, f32Bits(eps));
+    const F = h.f32();
+    layerNormForward(view(F, x, rows * d), view(F, g, d), view(F, b, d), d, view(F, y, rows * d), view(F, stats, 2 * rows), eps);
+  },
 };
 
-const backwardKernel: JsKernel<Record<string, never>> = {
+const backwardKernel: HeapKernel<Record<string, never>> = {
   name: 'VitLayerNormGrad',
   inputs: ['dy', 'x', 'g', 'stats'],
   outputs: ([dy, , g]) => [dy, g, g],
-  run: ([dy, x, g, stats], [dx, dg, db]) => layerNormBackward(dy, x, g, stats, g.length, dx, dg, db),
+  scratchBytes: () => 0,
+  run: (h, [dy, x, g, stats], [dx, dg, db], _s, [[rows, d]]) => {
+    if (d % 4 === 0) return h.layerNormGrad(dy, x, g, stats, dx, dg, db, rows, d / 4);
+    const F = h.f32();
+    const n = rows * d;
+    layerNormBackward(view(F, dy, n), view(F, x, n), view(F, g, d), view(F, stats, 2 * rows), d, view(F, dx, n), view(F, dg, d), view(F, db, d));
+  },
 };
 
 const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, g, b] = args as tf.Tensor[];
   const save = args[3] as tf.GradSaveFunc;
-  const [y, stats] = runJsKernel(forwardKernel, [x, g, b], { eps: LN_EPS });
+  const [y, stats] = runHeapKernel(forwardKernel, [x, g, b], { eps: LN_EPS });
   save([x, g, stats]);
   return {
     value: y,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => runJsKernel(backwardKernel, [dy, saved[0], saved[1], saved[2]], {}),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => runHeapKernel(backwardKernel, [dy, saved[0], saved[1], saved[2]], {}),
   };
 });
 

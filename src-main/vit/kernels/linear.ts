@@ -1,0 +1,109 @@
+import * as tf from '@tensorflow/tfjs';
+import { GEMM_FLAGS, type GemmFn } from './gemm.js';
+import { runHeapKernel, type HeapKernel } from './plumbing.js';
+
+/**
+ * A dense layer y = act(x·W + b) on the gemm of gemm.ts, one kernel per direction:
+ *
+ *   forward  `VitLinear`:     y = act(x·W + b)  (bias and ReLU applied in the gemm's registers)
+ *   backward `VitLinearGrad`: g = dy ∘ [y > 0] (ReLU, simd.ts), db = Σ_rows g, dx = g·Wᵀ, dW = xᵀ·g
+ *
+ * Wᵀ is copied once into scratch (≤ 256 × 256 floats) so that every gemm reads B row-contiguous;
+ * dW sums its M = batch·tokens rows in chunks of DW_CHUNK, so that a chunk of x and g stays in
+ * cache while the tiles of dW sweep it (measured: bench/gemm.ts).
+ * This replaces tfjs's fused matMul (XNNPACK, ≈ 12–30 GFLOP/s here) and the transposes of the
+ * old gradient (see README "Performance").
+ */
+
+/** Rows of x and g per pass of the dW gemm (bench/gemm.ts --chunk: 64–512 within noise of each other, one pass over all 5000 rows 20–30 % slower). */
+export const DW_CHUNK = 256;
+
+type Act = { relu: boolean };
+
+/** y [M, N] = act(x [M, K] · w [K, N] + b [N]) at byte pointers. */
+export function linearForward(gemm: GemmFn, x: number, w: number, b: number, y: number, M: number, K: number, N: number, relu: boolean): void {
+  gemm(M, N, K, x, 4 * K, 4, w, 4 * N, y, 4 * N, b, GEMM_FLAGS.BIAS | (relu ? GEMM_FLAGS.RELU : 0));
+}
+
+/** dx [M, K] = g [M, N] · wt [N, K] (wt = Wᵀ). */
+export function linearGradX(gemm: GemmFn, g: number, wt: number, dx: number, M: number, K: number, N: number): void {
+  gemm(M, K, N, g, 4 * N, 4, wt, 4 * K, dx, 4 * K, 0, 0);
+}
+
+/** dw [K, N] = x [M, K]ᵀ · g [M, N], summed over M in chunks. */
+export function linearGradW(gemm: GemmFn, x: number, g: number, dw: number, M: number, K: number, N: number, chunk = DW_CHUNK): void {
+  if (M === 0) {
+    gemm(K, N, 0, x, 4, 4 * K, g, 4 * N, dw, 4 * N, 0, 0);
+    return;
+  }
+  for (let r = 0; r < M; r += chunk) {
+    const rows = Math.min(chunk, M - r);
+    gemm(K, N, rows, x + 4 * r * K, 4, 4 * K, g + 4 * r * N, 4 * N, dw, 4 * N, 0, r > 0 ? GEMM_FLAGS.ACCUMULATE : 0);
+  }
+}
+
+const forwardKernel: HeapKernel<Act> = {
+  name: 'VitLinear',
+  inputs: ['x', 'w', 'b'],
+  outputs: ([x, w]) => [[x[0], w[1]]],
+  scratchBytes: () => 0,
+  run: (h, [x, w, b], [y], _s, [xs, ws], { relu }) => linearForward(h.gemm, x, w, b, y, xs[0], ws[0], ws[1], relu),
+};
+
+/** db [N] = Σ_rows g [M, N]: the gemm with a one-row A that is the constant 1 (both strides 0). */
+export function columnSums(gemm: GemmFn, one: number, g: number, db: number, M: number, N: number): void {
+  gemm(1, N, M, one, 0, 0, g, 4 * N, db, 4 * N, 0, 0);
+}
+
+/** Inputs dy, x, w, y (y is read only with a ReLU) → dx, dw, db. */
+const backwardKernel: HeapKernel<Act> = {
+  name: 'VitLinearGrad',
+  inputs: ['dy', 'x', 'w', 'y'],
+  outputs: ([dy, x, w]) => [x, w, [dy[1]]],
+  // the constant 1 (one vector), Wᵀ, then the masked gradient (ReLU only)
+  scratchBytes: ([dy, , w], { relu }) => 16 + 4 * w[0] * w[1] + (relu ? 4 * dy[0] * dy[1] : 0),
+  run: (h, [dy, x, w, y], [dx, dw, db], scratch, [dys, xs], { relu }) => {
+    const [M, N] = dys;
+    const K = xs[1];
+    const one = scratch;
+    const wt = scratch + 16;
+    const g = relu ? wt + 4 * K * N : dy;
+    const F = h.f32();
+    F[one >> 2] = 1;
+    if (relu) {
+      const n = M * N;
+      const nv = n >> 2;
+      h.reluMask(dy, y, g, nv);
+      for (let i = nv * 4; i < n; i++) F[(g >> 2) + i] = F[(y >> 2) + i] > 0 ? F[(dy >> 2) + i] : 0;
+    }
+    columnSums(h.gemm, one, g, db, M, N);
+    const W = F.subarray(w >> 2, (w >> 2) + K * N);
+    const T = F.subarray(wt >> 2, (wt >> 2) + K * N);
+    for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) T[n * K + k] = W[k * N + n];
+    linearGradX(h.gemm, g, wt, dx, M, K, N);
+    linearGradW(h.gemm, x, g, dw, M, K, N);
+  },
+};
+
+function makeLinear(relu: boolean) {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, w, b] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
+    const [y] = runHeapKernel(forwardKernel, [x, w, b], { relu });
+    save(relu ? [x, w, y] : [x, w]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        // Without a ReLU, y is not read: dy stands in for it.
+        const [xs, ws, ys] = saved;
+        return runHeapKernel(backwardKernel, [dy, xs, ws, ys ?? dy], { relu });
+      },
+    };
+  });
+}
+const linearOps = { linear: makeLinear(false), relu: makeLinear(true) };
+
+/** act(x·W + b) for x [M, in], W [in, out], b [out]; differentiable. */
+export function gemmLinear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, activation: 'linear' | 'relu' = 'linear'): tf.Tensor2D {
+  return linearOps[activation](x, w, b) as tf.Tensor2D;
+}
