@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { messageWrite, exitEnd, writeEnd, type StoredMessage } from '../runs/run-writes.js';
 import { agentsOf, type AgentAccepts, type AgentRegistry } from '../store/agents.js';
-import { checkpointBlobsOf } from '../store/checkpoint-blobs.js';
+import { checkpointBlobsOf, requeueToStoredCheckpoint } from '../store/checkpoint-blobs.js';
 import { isBusy, StoreError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import type { FinalStatus, RunSummary } from '../store/types.js';
@@ -47,7 +47,7 @@ interface Active {
   handle: WorkerHandle;
   writes: Promise<void>;
   /** Why this agent stopped the run (its SIGTERM, a write that failed, the run taken over). */
-  stopReason?: { status: 'interrupted'; error: string } | { lost: true };
+  stopReason?: { status: 'interrupted'; error: string } | { lost: 'taken' | 'cancelled' };
   ended: Promise<void>;
 }
 
@@ -150,10 +150,13 @@ export class Agent {
         await this.store.heartbeat(id);
         continue;
       }
-      // Not ours any more. A final status is the worker's own last message (it is exiting);
-      // anything else means another process settled or took the run: stop writing for it.
+      // Not ours any more. `cancelled` is a user's cancel (runs/cancel on a shared store; this agent
+      // never writes it): stop the worker and write nothing more. Another final status is the
+      // worker's own last message (it is exiting); anything else means another process settled or
+      // took the run: stop writing for it.
       const status = await this.store.storedStatus(id);
-      if (status === 'queued' || status === 'running' || status === 'interrupted') this.stopRun(id, a, { lost: true });
+      if (status === 'cancelled') this.stopRun(id, a, { lost: 'cancelled' });
+      else if (status === 'queued' || status === 'running' || status === 'interrupted') this.stopRun(id, a, { lost: 'taken' });
     }
     if (this.stopping) return;
     // Runs of agents that died: written down as interrupted (readers already show them so; the
@@ -167,10 +170,8 @@ export class Agent {
   /** Back in the queue, keeping the epochs up to its newest stored checkpoint (the resume point). */
   private async requeue(id: string): Promise<void> {
     try {
-      const run = await this.store.get(id);
-      const ck = await checkpointBlobsOf(this.store).latest(id, run.epochsDone);
-      await this.store.requeue(id, { keepEpochs: ck?.epoch ?? run.epochsDone });
-      this.opts.log(`run ${id} (${run.name}) was interrupted on agent ${run.agent ?? '?'}: queued again to resume from ${ck ? `its checkpoint of epoch ${ck.epoch}` : 'the start'}`);
+      const run = await requeueToStoredCheckpoint(this.store, id);
+      this.opts.log(`run ${id} (${run.name}) was interrupted on agent ${run.agent ?? '?'}: queued again to resume from ${run.epoch !== null ? `its checkpoint of epoch ${run.epoch}` : 'the start'}`);
     } catch (e) {
       // Another agent requeued (or the user resumed) it first: nothing to do.
       if ((e as { code?: string }).code !== 'invalid-state') throw e;
@@ -284,7 +285,7 @@ export class Agent {
       try {
         await this.persist(id, write);
       } catch (e) {
-        if (e instanceof LostRun) return this.stopRun(id, a, { lost: true });
+        if (e instanceof LostRun) return this.stopRun(id, a, { lost: (await this.store.storedStatus(id).catch(() => undefined)) === 'cancelled' ? 'cancelled' : 'taken' });
         this.stopRun(id, a, { status: 'interrupted', error: `agent ${this.opts.name} could not save ${w.what}: ${(e as Error).message}; resume it to continue from its last checkpoint` });
         return;
       }
@@ -309,7 +310,8 @@ export class Agent {
   private stopRun(id: string, a: Active, reason: NonNullable<Active['stopReason']>): void {
     if (a.stopReason) return;
     a.stopReason = reason;
-    if ('lost' in reason) this.opts.log(`run ${id}: no longer this agent's (another took it over after this one's heartbeat went stale); stopping its worker`);
+    if ('lost' in reason && reason.lost === 'cancelled') this.opts.log(`run ${id}: cancelled in the store; stopping its worker`);
+    else if ('lost' in reason) this.opts.log(`run ${id}: no longer this agent's (another took it over after this one's heartbeat went stale); stopping its worker`);
     else this.problem(`run ${id}: ${reason.error}`);
     a.handle.kill();
   }

@@ -1,4 +1,5 @@
 import { openEngine } from '../app/engine.js';
+import { localQueue } from '../app/services/run-queue.js';
 import { startRuns } from '../app/services/runs.js';
 import { parseSeedList, repeatSeeds } from '../../src-shared/groups.js';
 import { meanInterval, summarize } from '../../src-shared/stats.js';
@@ -44,7 +45,7 @@ export async function runRepeats(values: FlagValues, seeds: number[], config: Ru
   const engine = openEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false });
   try {
     engine.supervisor.start();
-    const ids = startRuns(engine.supervisor, { config, seeds, name: values.name as string | undefined });
+    const ids = await startRuns(localQueue(engine.supervisor), { config, seeds, name: values.name as string | undefined });
     if (!json) process.stderr.write(`${ids.length} repeats of ${describeModel(config)}, seeds ${seeds.join(', ')}\n`);
     const statuses = await watchRuns(engine, ids, { quiet: json });
     const runs = ids.map((id) => engine.store.get(id));

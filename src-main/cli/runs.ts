@@ -15,6 +15,7 @@ import { textTable } from './table.js';
 import { DB_FLAGS } from './train.js';
 import { watchRuns } from './watch.js';
 import { openStore } from '../store/open-store.js';
+import { sharedQueue } from '../app/services/run-queue.js';
 import { deleteRuns } from '../app/services/runs.js';
 
 
@@ -207,9 +208,7 @@ export async function runSweep(argv: string[], print: (s: string) => void): Prom
     const location = storeFromFlags(values);
     const store = await openStore(location);
     try {
-      const sweepId = await store.createSweep({ name: values.name as string | undefined, grid, base });
-      const ids: string[] = [];
-      for (const r of plan.runs) ids.push(await store.createRun({ config: r.config, name: sweepRunName(r.values), sweepId }));
+      const { sweepId, runIds: ids } = await sharedQueue(store, values.data as string | undefined).queueSweep(plan, { name: values.name as string | undefined, grid, base });
       process.stderr.write(`sweep ${sweepId}: ${ids.length} runs queued in ${store.describe()}, ${plan.skipped.length} skipped\n`);
       print(values.json ? JSON.stringify({ sweepId, runIds: ids, skipped: plan.skipped }, null, 2) : ids.join('\n'));
       return 0;

@@ -10,6 +10,7 @@ import { makeContext } from '../app/context.js';
 import { MAX_IMAGE_BYTES } from '../inspect/formats.js';
 import { defaultAppDataDir } from '../data/datasets.js';
 import { exportReport } from '../report/export.js';
+import { sharedQueue } from '../app/services/run-queue.js';
 import { openStore, storeKindOf } from '../store/open-store.js';
 import type { HandlerContext } from '../api/handlers.js';
 import { numberFlag, parseFlags } from './args.js';
@@ -24,8 +25,9 @@ export const SERVE_USAGE = `vitlab serve [--port N] [--store URL|PATH] [--data D
   Serves the dashboard and its API on 127.0.0.1 only, behind a random token; prints the address to
   open. Queued runs train in worker processes as in the desktop app. Ctrl-C stops (running runs are
   cancelled and can be resumed; queued runs stay queued).
-  --store postgres://…: shows a shared PostgreSQL store (runs, groups, curves, comparisons) and
-  trains nothing itself; starting, cancelling and editing runs are refused there for now.`;
+  --store postgres://…: the dashboard of a shared PostgreSQL store. It trains nothing itself:
+  runs and sweeps started there are queued in the store for \`vitlab agent\` processes; cancel,
+  resume, edit and delete write to the store (an agent stops a run cancelled there).`;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -97,14 +99,16 @@ export async function runServe(argv: string[], print: (s: string) => void, hooks
 }
 
 /**
- * `serve --store postgres://…`: the dashboard over a shared store, reads only (the supervisor,
- * which trains and edits, is SQLite's; on PostgreSQL that is `vitlab agent`'s job).
+ * `serve --store postgres://…`: the dashboard over a shared store. No supervisor: the writes go to
+ * the store (api/handlers/types.ts queueOf), and training is `vitlab agent`'s job.
  */
 async function serveShared(location: string, values: Record<string, unknown>, staticDir: string, print: (s: string) => void, hooks: ServeHooks): Promise<number> {
   const store = await openStore(location);
   try {
     const ctx: HandlerContext = {
       store,
+      // The data folder as the supervisor takes it: only --data, else the locate order (admission).
+      queue: sharedQueue(store, values.data as string | undefined),
       dbPath: store.describe(),
       dataDir: (values.data as string | undefined) ?? path.join(defaultAppDataDir(), 'datasets'),
       version: VERSION,
@@ -116,7 +120,7 @@ async function serveShared(location: string, values: Record<string, unknown>, st
     const moreEvents = (l: (e: ApiEvent) => void) => (listeners.add(l), () => void listeners.delete(l));
     const server = await serve(ctx, { port: numberFlag('port', values.port as string | undefined), staticDir, maxBody: SERVE_MAX_BODY, moreEvents });
     print(`ViT Lab: ${server.url}`);
-    process.stderr.write(`store ${store.describe()} (reads only)\nlive updates: LISTEN vitlab_runs, vitlab_agents\n`);
+    process.stderr.write(`store ${store.describe()} (shared: agents train its queue)\nlive updates: LISTEN vitlab_runs, vitlab_agents\n`);
     hooks.onListening?.(server.url);
     await untilStopped();
     await server.close();

@@ -1,4 +1,5 @@
 import { openEngine } from '../app/engine.js';
+import { localQueue } from '../app/services/run-queue.js';
 import { startRuns } from '../app/services/runs.js';
 import { admitRun } from '../runs/admission.js';
 import { evalResultOf, resultBlock } from '../report/result-block.js';
@@ -37,7 +38,7 @@ export async function runTrain(argv: string[], print: (s: string) => void): Prom
   const engine = openEngine({ dbPath: values.db as string | undefined, dataDir: values.data as string | undefined, drainQueue: false });
   try {
     engine.supervisor.start();
-    const [id] = startRuns(engine.supervisor, { config, name: values.name as string | undefined });
+    const [id] = await startRuns(localQueue(engine.supervisor), { config, name: values.name as string | undefined });
     log(`run ${id}: ${describeModel(config)}`);
     log(
       `${cost.params.total.toLocaleString('en-US')} parameters, ${cost.macs.perImage.toLocaleString('en-US')} MACs per image; recipe ${config.recipe}, ${config.epochs} epochs, batch ${config.batch}, lr ${config.lr}; database ${engine.dbPath}`,

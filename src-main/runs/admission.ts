@@ -23,6 +23,11 @@ export interface AdmissionContext {
   env?: NodeJS.ProcessEnv;
   /** This machine; read from `os` when omitted (tests pass a small one). */
   machine?: Machine;
+  /**
+   * 'claimer': the run is queued into a shared store, for whichever agent claims it, so the memory
+   * estimate is judged there against that machine (agent/accept.ts), not against this one.
+   */
+  memory?: 'here' | 'claimer';
 }
 
 export interface Machine {
@@ -73,6 +78,7 @@ export function admissionIssues(c: RunConfig, ctx: AdmissionContext = {}): Issue
   const data = dataIssues(c, ctx);
   // A config that does not match its data would be refused anyway; one message at a time.
   if (data.issues.length) return data.issues;
+  if (ctx.memory === 'claimer') return [];
   return memoryIssues(c, data.shape, ctx.machine ?? thisMachine());
 }
 

@@ -14,7 +14,7 @@ import type { RunConfig } from '../vit/config.js';
 import { admitRun, type AdmissionContext } from './admission.js';
 import { exitEnd, messageWrite, ProgressGate, writeEnd } from './run-writes.js';
 import { storedEventOf, type RunEvent, type RunEventListener, type RunEventSource } from './events.js';
-import { sweepRunName, type SweepGrid, type SweepPlan } from './sweep.js';
+import { defaultSweepName, sweepRunName, type SweepGrid, type SweepPlan } from './sweep.js';
 
 export interface SupervisorOptions {
   /** Where each run's checkpoints go: <root>/<run id>/epoch-NNNN. */
@@ -280,7 +280,7 @@ export class Supervisor implements RunEventSource {
    */
   queueSweep(plan: Pick<SweepPlan, 'runs'>, meta: { name?: string; grid: SweepGrid; base: RunConfig }): { sweepId: string; runIds: string[] } {
     if (plan.runs.length === 0) throw new DomainError('invalid_input', 'sweep: no valid combination to run');
-    const sweepId = this.request(() => this.store.createSweep({ name: meta.name ?? `sweep ${new Date().toISOString().slice(0, 16)}`, grid: meta.grid, base: meta.base }));
+    const sweepId = this.request(() => this.store.createSweep({ name: meta.name ?? defaultSweepName(), grid: meta.grid, base: meta.base }));
     const runIds = plan.runs.map((r) => this.enqueue(r.config, { name: sweepRunName(r.values), sweepId }));
     return { sweepId, runIds };
   }

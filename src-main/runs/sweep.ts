@@ -66,3 +66,8 @@ export function sweepRunName(values: Partial<RunConfig>): string {
 }
 
 export { parseGridValues } from '../../src-shared/grid-values.js';
+
+/** A sweep's name when none is given: when it was queued, to the minute. */
+export function defaultSweepName(now = new Date()): string {
+  return `sweep ${now.toISOString().slice(0, 16)}`;
+}

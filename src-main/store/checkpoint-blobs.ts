@@ -149,3 +149,17 @@ export function checkpointBlobsOf(store: Store): CheckpointBlobs {
   if (store.kind === 'postgres') return new PgCheckpointBlobs(store);
   throw new StoreError(`checkpoints: no checkpoint store for a ${store.kind} store (${store.describe()})`, 'database-failed');
 }
+
+/**
+ * Puts an interrupted, failed or cancelled run back in the queue, keeping its epochs up to its
+ * newest stored checkpoint (the resume point; later epochs are trained again): the one requeue of
+ * a run whose checkpoints live in the store, whether an agent requeues a dead agent's run or a
+ * user resumes one (runs/resume on a shared store). Returns the checkpoint's epoch, null when the
+ * run has none (it trains from the start).
+ */
+export async function requeueToStoredCheckpoint(store: Store, id: string): Promise<{ name: string; agent: string | null; epoch: number | null }> {
+  const run = await store.get(id);
+  const ck = await checkpointBlobsOf(store).latest(id, run.epochsDone);
+  await store.requeue(id, { keepEpochs: ck?.epoch ?? run.epochsDone });
+  return { name: run.name, agent: run.agent, epoch: ck?.epoch ?? null };
+}

@@ -1,30 +1,21 @@
 /**
  * `vitlab serve --store postgres://…`: the real serve process over a shared PostgreSQL store
- * answers the dashboard's read requests from it; what needs a local supervisor is refused as
- * unavailable, and the password never reaches the output or the API.
+ * answers the dashboard's read requests from it; estimates, which need a local supervisor, are
+ * refused as unavailable (its writes: serve-pg-writes.test.ts), and the password never reaches
+ * the output or the API.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_CONFIG } from '../../src-main/vit/config.js';
 import { openStore } from '../../src-main/store/open-store.js';
 import { usePostgres } from '../helpers/postgres.js';
-import { request } from './serve-process.js';
+import { serveStore, type StoreServe } from '../helpers/serve-store.js';
 
 const h = usePostgres();
-const root = path.resolve(import.meta.dirname, '../..');
 const SECRET = 'Serve-Pw-9';
-let child: ChildProcess;
-let port = 0;
-let token = '';
-let err = '';
-let out = '';
+let served: StoreServe;
 let url = '';
 const ids: string[] = [];
 let cmpId = '';
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-serve-pg-'));
 
 beforeAll(async () => {
   url = await h.cluster.createDatabase();
@@ -42,40 +33,14 @@ beforeAll(async () => {
   } finally {
     await store.close();
   }
-  const staticDir = path.join(dir, 'static');
-  fs.mkdirSync(staticDir, { recursive: true });
-  fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>ViT Lab</title>');
-  const withSecret = url.replace('postgres://vitlab@', `postgres://vitlab:${SECRET}@`);
-  child = spawn(process.execPath, [path.join(root, 'bin/vitlab.js'), 'serve', '--store', withSecret, '--static', staticDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr!.on('data', (d) => (err += d));
-  const served = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /ViT Lab: (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`vitlab serve exited with ${code}: ${err}`)));
-  });
-  const u = new URL(served);
-  port = Number(u.port);
-  token = u.searchParams.get('token') ?? '';
+  served = await serveStore(url.replace('postgres://vitlab@', `postgres://vitlab:${SECRET}@`));
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
+  await served?.stop();
 });
 
-// The answers are checked field by field below; their shape is the API contract's, not retyped here.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function api(name: string, input: unknown): Promise<{ ok: boolean; result?: any; error?: { code: string; message: string } }> {
-  const r = await request(port, `/api/${name}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(input) });
-  return JSON.parse(r.body);
-}
+const api = (name: string, input: unknown) => served.api(name, input);
 
 describe('serve on a PostgreSQL store', () => {
   it('lists, reads, groups, curves and comparisons from the shared store', async () => {
@@ -95,14 +60,15 @@ describe('serve on a PostgreSQL store', () => {
     expect(missing.error).toMatchObject({ code: 'not_found' });
   });
 
-  it('names the store without its password; refuses what needs a local supervisor', async () => {
+  it('names the store without its password; refuses estimates, which need a local supervisor', async () => {
     const info = await api('system/info', {});
     expect(info.result.dbPath).toBe(url);
     expect(info.result.concurrency).toBe(0);
-    const start = await api('runs/start', { config: {} });
-    expect(start.error?.code).toBe('unavailable');
-    expect(start.error?.message).toContain(`this serve only reads the store ${url}`);
-    expect(err).toContain(`store ${url} (reads only)`);
-    expect(err + out + JSON.stringify(info)).not.toContain(SECRET);
+    // Writes go to the store (serve-pg-writes.test.ts); an estimate measures this machine's own supervisor's runs.
+    const estimate = await api('runs/estimate', { config: {} });
+    expect(estimate.error?.code).toBe('unavailable');
+    expect(estimate.error?.message).toContain(`this serve trains nothing (agents train the runs of its store ${url})`);
+    expect(served.stderr()).toContain(`store ${url} (shared: agents train its queue)`);
+    expect(served.stderr() + served.stdout() + JSON.stringify(info)).not.toContain(SECRET);
   });
 });

@@ -1,9 +1,9 @@
 import { DomainError } from '../../../src-shared/errors.js';
-import { deleteRuns, startRuns } from '../../app/services/runs.js';
+import { startRuns } from '../../app/services/runs.js';
 import { estimatorFor } from '../../runs/estimator.js';
 import { resolveConfig, type RunConfig } from '../../vit/config.js';
 import { seedsOf } from './repeats.js';
-import { storeOf, supervisorOf, type HandlersOf } from './types.js';
+import { queueOf, storeOf, supervisorOf, type HandlersOf } from './types.js';
 
 /** Runs: list, read, start (with repeats over seeds), stop, resume, change, delete, estimate, weights out. */
 export const runHandlers: HandlersOf<'runs'> = {
@@ -16,19 +16,19 @@ export const runHandlers: HandlersOf<'runs'> = {
     for (const i of ids) if (await store.has(i)) out[i] = await store.steps(i);
     return out;
   },
-  'runs/start': (i, ctx) => {
+  'runs/start': async (i, ctx) => {
     const config = resolveConfig(i.config as Partial<RunConfig>, i.preset);
-    const ids = startRuns(supervisorOf(ctx, 'runs/start'), { config, seeds: seedsOf(i, config.seed), name: i.name, tags: i.tags, notes: i.notes });
+    const ids = await startRuns(queueOf(ctx, 'runs/start'), { config, seeds: seedsOf(i, config.seed), name: i.name, tags: i.tags, notes: i.notes });
     return { id: ids[0]!, ids };
   },
-  'runs/cancel': ({ id }, ctx) => ({ id, status: supervisorOf(ctx, 'runs/cancel').cancel(id) }),
-  'runs/delete': async ({ ids }, ctx) => ({ deleted: await deleteRuns(supervisorOf(ctx, 'runs/delete'), ids) }),
-  'runs/resume': ({ id }, ctx) => {
-    supervisorOf(ctx, 'runs/resume').resume(id);
+  'runs/cancel': async ({ id }, ctx) => ({ id, status: await queueOf(ctx, 'runs/cancel').cancel(id) }),
+  'runs/delete': async ({ ids }, ctx) => ({ deleted: await queueOf(ctx, 'runs/delete').delete(ids) }),
+  'runs/resume': async ({ id }, ctx) => {
+    await queueOf(ctx, 'runs/resume').resume(id);
     return { id };
   },
-  'runs/update': (i, ctx) => {
-    supervisorOf(ctx, 'runs/update').update(i.id, { name: i.name, notes: i.notes, tags: i.tags });
+  'runs/update': async (i, ctx) => {
+    await queueOf(ctx, 'runs/update').update(i.id, { name: i.name, notes: i.notes, tags: i.tags });
     return { id: i.id };
   },
   'runs/exportWeights': (i, ctx) => {

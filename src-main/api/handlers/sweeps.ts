@@ -4,7 +4,7 @@ import { estimatorFor } from '../../runs/estimator.js';
 import { planSweep, sweepRunName } from '../../runs/sweep.js';
 import { resolveConfig, type RunConfig } from '../../vit/config.js';
 import { sweepGrid } from './repeats.js';
-import { admissionOf, supervisorOf, type HandlersOf } from './types.js';
+import { admissionOf, queueOf, supervisorOf, type HandlersOf } from './types.js';
 
 /** Sweeps: a grid planned with the same admission as a single run, started, or estimated. */
 export const sweepHandlers: HandlersOf<'sweeps'> = {
@@ -13,13 +13,13 @@ export const sweepHandlers: HandlersOf<'sweeps'> = {
     const plan = planSweep(base, sweepGrid(i, base), { validate: (c) => validateRun(c, admissionOf(ctx)) });
     return { ...plan, total: plan.runs.length + plan.skipped.length };
   },
-  'sweeps/start': (i, ctx) => {
+  'sweeps/start': async (i, ctx) => {
     const base = resolveConfig(i.base as Partial<RunConfig>);
     const grid = sweepGrid(i, base);
-    const supervisor = supervisorOf(ctx, 'sweeps/start');
-    const plan = planSweep(base, grid, { validate: (c) => validateRun(c, supervisor.admission) });
+    const queue = queueOf(ctx, 'sweeps/start');
+    const plan = planSweep(base, grid, { validate: (c) => validateRun(c, queue.admission) });
     if (plan.runs.length === 0) throw new DomainError('invalid_input', 'sweep: no valid combination to run', { issues: plan.skipped.flatMap((s) => s.issues) });
-    return { ...supervisor.queueSweep(plan, { name: i.name, grid, base }), skipped: plan.skipped };
+    return { ...(await queue.queueSweep(plan, { name: i.name, grid, base })), skipped: plan.skipped };
   },
   'sweeps/estimate': async (i, ctx) => {
     const supervisor = supervisorOf(ctx, 'sweeps/estimate');

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { DomainError } from '../../../src-shared/errors.js';
 import type { Inspector } from '../../inspect/service.js';
+import { localQueue, type RunQueue } from '../../app/services/run-queue.js';
 import type { AdmissionContext } from '../../runs/admission.js';
 import type { Supervisor } from '../../runs/supervisor.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
@@ -10,10 +11,12 @@ import type { requests, RequestInput, RequestName, RequestResult } from '../cont
 export interface HandlerContext {
   /**
    * The writer that trains runs in this process (queue, cancel, resume, edits). Absent where this
-   * process only reads a store it does not run (serve on a PostgreSQL store): those requests are
-   * then refused as unavailable.
+   * process serves a shared store it does not train (serve on a PostgreSQL store): the writes then
+   * go to `queue`, the store's, for `vitlab agent` processes, and estimates are refused as unavailable.
    */
   supervisor?: Supervisor;
+  /** Without a supervisor: the shared store's queue (app/services/run-queue.ts sharedQueue) that the writes go to. */
+  queue?: RunQueue;
   /** The store the reads go through (either backend); default the supervisor's SQLite store. */
   store?: Store;
   /** Where the store is, for messages: a file path or a PostgreSQL URL without its password. */
@@ -31,12 +34,21 @@ export interface HandlerContext {
 /** The supervisor, or an 'unavailable' error saying why this serve cannot do `what`. */
 export function supervisorOf(ctx: HandlerContext, what: string): Supervisor {
   if (ctx.supervisor) return ctx.supervisor;
-  throw new DomainError('unavailable', `${what}: this serve only reads the store ${ctx.dbPath} (a PostgreSQL store); queue, train and edit runs from a process that runs them (vitlab agent), or serve a SQLite store`);
+  throw new DomainError('unavailable', `${what} needs a supervisor training in this process, and this serve trains nothing (agents train the runs of its store ${ctx.dbPath}); serve a SQLite store for it`);
 }
 
-/** What admission checks here: the supervisor's, else this process's data folder (a preview only). */
+/** What admission checks here: the queue's (the supervisor's, or a shared store's), else this process's data folder (a preview only). */
 export function admissionOf(ctx: HandlerContext): AdmissionContext {
-  return ctx.supervisor?.admission ?? { dataDir: ctx.dataDir };
+  return ctx.supervisor?.admission ?? ctx.queue?.admission ?? { dataDir: ctx.dataDir };
+}
+
+/**
+ * Where queue, cancel, resume and edits go: the supervisor when this process trains, else the
+ * shared store's queue that agents drain (serve on PostgreSQL); without either, refused.
+ */
+export function queueOf(ctx: HandlerContext, what: string): RunQueue {
+  if (ctx.supervisor) return localQueue(ctx.supervisor);
+  return ctx.queue ?? localQueue(supervisorOf(ctx, what));
 }
 
 const wrapped = new WeakMap<object, Store>();

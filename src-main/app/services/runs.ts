@@ -1,6 +1,7 @@
 import { repeatName, withSeeds } from '../../../src-shared/groups.js';
 import { Conflict, NotFound, type Supervisor } from '../../runs/supervisor.js';
 import type { RunConfig } from '../../vit/config.js';
+import type { RunQueue } from './run-queue.js';
 import { storing } from './storing.js';
 
 export interface StartRuns {
@@ -14,12 +15,15 @@ export interface StartRuns {
 
 /**
  * Queues a config's runs, one per seed, named after their seed when there are several: the one
- * path by which `runs/start` (dashboard) and `vitlab train` (with or without --repeats) store new
- * runs. Each is admitted and written by the supervisor; returns their ids in seed order.
+ * path by which `runs/start` (dashboard, on either store) and `vitlab train` (with or without
+ * --repeats) store new runs. Each is admitted and written by the queue (the local supervisor, or
+ * a shared store for agents: run-queue.ts); returns their ids in seed order.
  */
-export function startRuns(supervisor: Supervisor, req: StartRuns): string[] {
+export async function startRuns(queue: RunQueue, req: StartRuns): Promise<string[]> {
   const seeds = req.seeds ?? [req.config.seed];
-  return withSeeds(req.config, seeds).map((c) => supervisor.enqueue(c, { name: repeatName(req.name, c.seed, seeds.length), tags: req.tags, notes: req.notes }));
+  const ids: string[] = [];
+  for (const c of withSeeds(req.config, seeds)) ids.push(await queue.enqueue(c, { name: repeatName(req.name, c.seed, seeds.length), tags: req.tags, notes: req.notes }));
+  return ids;
 }
 
 /**
