@@ -20,16 +20,22 @@ export interface AttnShape {
 }
 
 /**
+ * The sizes both directions index by: the model width d, the row stride of the packed q|k|v rows
+ * (3·d), the softmax scale and N padded to whole vectors.
+ */
+function layoutOf(s: AttnShape): { B: number; N: number; h: number; hd: number; d: number; ld: number; scale: number; Np: number } {
+  const { B, N, heads: h, headDim: hd } = s;
+  const d = h * hd;
+  return { B, N, h, hd, d, ld: 3 * d, scale: 1 / Math.sqrt(hd), Np: padded(N) };
+}
+
+/**
  * Forward for every (b, h): S = (Q·(scale·K)ᵀ), P = softmax(S) row-wise, O = P·V. `p` < 0 means
  * "no probabilities kept" (inference): a scratch N×N is used per head.
  */
 function attentionForward(k: Heap, s: AttnShape, qkv: number, out: number, p: number, scratch: number): void {
-  const { B, N, heads: h, headDim: hd } = s;
-  const d = h * hd;
-  const ld = 3 * d;
-  const scale = 1 / Math.sqrt(hd);
+  const { B, N, h, hd, d, ld, scale, Np } = layoutOf(s);
   const F = new Float32Array(k.mem.buffer);
-  const Np = padded(N);
   const kt = scratch; // [hd, Np], zero past N
   const sScratch = scratch + hd * Np * 4; // [N, Np]
   const q0 = qkv >> 2;
@@ -52,12 +58,8 @@ function attentionForward(k: Heap, s: AttnShape, qkv: number, out: number, p: nu
 
 /** Backward: dV = Pᵀ·dO, dP = dO·Vᵀ, dS = scale·P∘(dP − rowsum(P∘dP)), dQ = dS·K, dK = dSᵀ·Q. */
 function attentionBackward(k: Heap, s: AttnShape, dO: number, qkv: number, p: number, dqkv: number, scratch: number): void {
-  const { B, N, heads: h, headDim: hd } = s;
-  const d = h * hd;
-  const ld = 3 * d;
-  const scale = 1 / Math.sqrt(hd);
+  const { B, N, h, hd, d, ld, scale, Np } = layoutOf(s);
   const F = new Float32Array(k.mem.buffer);
-  const Np = padded(N);
   const vt = scratch; // [hd, Np], zero past N
   const dp = scratch + hd * Np * 4; // [N, Np]
   const q0 = qkv >> 2;
