@@ -41,14 +41,24 @@ describe('heartbeats between processes', () => {
     const cli = spawn(
       process.execPath,
       [path.join(root, 'bin/vitlab.js'), 'train', '--preset', 'seed', '--epochs', '2', '--limit-train', '20000', '--limit-test', '200', '--db', dbPath, '--json'],
-      { stdio: 'ignore' },
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    // What the CLI said, so that a run that never starts fails with its reason, not a bare timeout.
+    let said = '';
+    cli.stdout!.on('data', (b: Buffer) => (said = (said + b.toString()).slice(-4000)));
+    cli.stderr!.on('data', (b: Buffer) => (said = (said + b.toString()).slice(-4000)));
     const exited = new Promise((r) => cli.on('exit', r));
     try {
       const id = await until('a running run', () => {
+        if (cli.exitCode !== null) throw new Error(`vitlab train exited with ${cli.exitCode} before its run was running:\n${said}`);
         if (!fs.existsSync(dbPath)) return null;
         const row = peek(dbPath, (s) => s.list({}).rows[0]);
+        if (row && row.status !== 'queued' && row.status !== 'running') {
+          throw new Error(`the run became ${row.status} (${row.error ?? 'no error'}) before it was seen running:\n${said}`);
+        }
         return row?.status === 'running' && row.backend ? row.id : null;
+      }).catch((e: Error) => {
+        throw new Error(`${e.message}\nvitlab train said:\n${said}`);
       });
       const workers = await until('the worker process', () => {
         const c = childrenOf(cli.pid!);
