@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { openEngine } from '../app/engine.js';
 import { importRun, readRunFile } from '../app/services/import.js';
 import { Inspector } from '../inspect/service.js';
-import { defaultDbPath } from '../store/db.js';
+import { localDbPath } from '../store/open-store.js';
 import { numberFlag, parseFlags, UsageError } from './args.js';
 import { textTable } from './table.js';
 
@@ -19,7 +19,7 @@ export const IMPORT_USAGE = `vitlab import FILE [--db PATH]
   result and checkpoint, so its mistakes, attention and predictions can be looked at here.`;
 
 function openExisting(db: string | undefined, what: string) {
-  const dbPath = resolve(db ?? defaultDbPath());
+  const dbPath = resolve(db ?? localDbPath());
   if (!existsSync(dbPath)) throw new Error(`${what}: no database at ${dbPath} (pass --db PATH)`);
   return openEngine({ dbPath });
 }

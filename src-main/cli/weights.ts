@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openEngine } from '../app/engine.js';
 import { exportWeights, WEIGHT_FORMATS, weightsFilename, type WeightFormat } from '../inspect/export.js';
-import { defaultDbPath } from '../store/db.js';
+import { localDbPath } from '../store/open-store.js';
 import { parseFlags, UsageError } from './args.js';
 
 export const WEIGHTS_EXPORT_USAGE = `vitlab export ID --format safetensors|vitlab [--out PATH] [--force] [--db PATH]
@@ -37,7 +37,7 @@ export async function runWeightsExport(argv: string[], print: (s: string) => voi
   const format = weightsFormatIn(argv);
   if (!format) throw new UsageError(`--format: one of ${WEIGHT_FORMATS.join(', ')}`);
   if (positionals.length !== 1) throw new UsageError(`--format ${format} exports one run: give exactly one run id`);
-  const dbPath = resolve((values.db as string | undefined) ?? defaultDbPath());
+  const dbPath = resolve((values.db as string | undefined) ?? localDbPath());
   if (!existsSync(dbPath)) throw new Error(`export: no database at ${dbPath} (pass --db PATH)`);
   const engine = openEngine({ dbPath });
   try {
