@@ -5,6 +5,7 @@ import { localQueue, type RunQueue } from '../../app/services/run-queue.js';
 import type { AdmissionContext } from '../../runs/admission.js';
 import type { Supervisor } from '../../runs/supervisor.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
+import type { StoreChoice } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
 import type { requests, RequestInput, RequestName, RequestResult } from '../contract.js';
 
@@ -29,6 +30,12 @@ export interface HandlerContext {
   inspector?: Inspector;
   /** Exports a run's weights (safetensors, the portable run file). */
   exportWeights?: (input: RequestInput<'runs/exportWeights'>) => Promise<RequestResult<'runs/exportWeights'>>;
+  /** The store this process uses and where that choice came from (store/open-store.ts chooseStore), for settings/get. */
+  storeChoice?: StoreChoice;
+  /** The settings file settings/get and settings/set read and write (store/settings.ts); absent: settings are refused. */
+  settingsFile?: string;
+  /** Restarts the process so saved settings take effect: the desktop app only (Electron's app.relaunch). */
+  relaunch?: () => void;
 }
 
 /** The supervisor, or an 'unavailable' error saying why this serve cannot do `what`. */
