@@ -50,7 +50,7 @@ export const settingsHandlers: HandlersOf<'settings'> = {
       try {
         await checkStoreLocation(store);
       } catch (e) {
-        const message = redactText(`cannot use ${shown(store)}: ${(e as Error).message}`, store);
+        const message = redactText(`cannot use ${redactUrl(store)}: ${(e as Error).message}`, store);
         throw new DomainError('invalid_input', `store: ${message}`, { issues: [{ field: 'store', message }] });
       }
     }
