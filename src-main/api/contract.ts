@@ -11,7 +11,7 @@ import type { WeightsExportResult } from '../inspect/export.js';
 import type { AttentionResult } from '../inspect/messages.js';
 import type { MistakesResult } from '../inspect/service.js';
 import { MAX_REPEATS } from '../../src-shared/groups.js';
-import type { EstimateAnswer, RunEstimate, StoredRunEstimate } from '../runs/estimate-types.js';
+import type { EstimateAnswer, EstimateMachine, RunEstimate, StoredRunEstimate } from '../runs/estimate-types.js';
 import type { DatasetState } from '../data/dataset-state.js';
 import type { AgentInfo } from '../store/agents.js';
 import type { StoreSource } from '../store/open-store.js';
@@ -251,10 +251,12 @@ export interface SweepEstimate {
   runs: { name: string; estimate: RunEstimate | null }[];
   totalSeconds: number | null;
   needsProbe: boolean;
+  /** The machine the estimate is for. */
+  machine: EstimateMachine;
   probeError?: string;
 }
 
-export type { AgentInfo, DatasetState, StoreSource, EstimateAnswer, RunEstimate, StoredRunEstimate };
+export type { AgentInfo, DatasetState, EstimateMachine, StoreSource, EstimateAnswer, RunEstimate, StoredRunEstimate };
 
 export type RequestName = keyof typeof requests;
 export type RequestInput<N extends RequestName> = z.input<(typeof requests)[N]['input']>;
