@@ -8,6 +8,9 @@ import { exportReport, type ExportOptions } from '../report/export.js';
 import { storeKindOf, type StoreChoice } from '../store/open-store.js';
 import { openStore } from '../store/open-store.js';
 import { settingsFile } from '../store/settings.js';
+import { checkpointBlobsOf } from '../store/checkpoint-blobs.js';
+import { appDataDir } from '../store/db.js';
+import { Inspector } from '../inspect/service.js';
 import type { Store } from '../store/store.js';
 import { makeContext, VERSION } from './context.js';
 import { openEngine, type Engine } from './engine.js';
@@ -80,6 +83,8 @@ export async function openContext(choice: StoreChoice, opts: OpenContextOptions 
       dataDir: opts.dataDir ?? path.join(defaultAppDataDir(), 'datasets'),
       version: VERSION,
       exportReport: (input) => exportReport(store, input, { allowWrite: false, pdfEngine: opts.pdfEngine }),
+      // Mistakes, attention, own images: from the checkpoints the agents keep in the store.
+      inspector: new Inspector(store, { dataDir: opts.dataDir, stored: { blobs: checkpointBlobsOf(store), cacheDir: path.join(appDataDir(), 'store-checkpoints') } }),
       ...settings,
     };
     // Live updates from every writer of the store (agents on other machines): LISTEN/NOTIFY.

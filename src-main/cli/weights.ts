@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { storedCheckpointsOf } from '../app/context.js';
 import { openEngine } from '../app/engine.js';
+import { checkpointDirOf } from '../inspect/checkpoint-dir.js';
 import { exportWeights, WEIGHT_FORMATS, weightsFilename, type WeightFormat } from '../inspect/export.js';
 import { localDbPath } from '../store/open-store.js';
 import { parseFlags, UsageError } from './args.js';
@@ -43,7 +45,11 @@ export async function runWeightsExport(argv: string[], print: (s: string) => voi
   try {
     const run = engine.store.get(positionals[0]);
     const out = (values.out as string | undefined) ?? weightsFilename(run, format);
-    const r = await exportWeights(engine.store, { id: run.id, format, path: out, force: values.force === true }, { allowWrite: true, dataDir: values.data as string | undefined });
+    const r = await exportWeights(engine.store, { id: run.id, format, path: out, force: values.force === true }, {
+      allowWrite: true,
+      dataDir: values.data as string | undefined,
+      checkpointDir: (r) => checkpointDirOf(r, storedCheckpointsOf(engine)),
+    });
     print(`wrote ${r.path} (${format}, ${r.bytes.toLocaleString('en-US')} bytes)`);
     if (r.snippet) print(`\nLoad it in PyTorch:\n\n${r.snippet}\nmodel, meta = load_vitlab(${JSON.stringify(r.path)})`);
     return 0;
