@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { dispatch } from './api/handlers.js';
 import type { ExportResult } from './api/contract.js';
 import { openContext, type OpenedContext } from './app/open-context.js';
-import { chooseStore } from './store/open-store.js';
+import { defaultDbPath } from './store/db.js';
+import { chooseStore, type StoreChoice } from './store/open-store.js';
 
 /**
  * Electron entry, kept thin: a window with the security settings DESIGN.md asks for, the IPC wiring
@@ -152,23 +153,56 @@ async function saveExport(result: ExportResult): Promise<ExportResult> {
   return { ...result, path: filePath };
 }
 
-void app.whenReady().then(async () => {
+/**
+ * The store the CLI and serve would use (store/open-store.ts chooseStore: VITLAB_STORE, VITLAB_DB,
+ * the store saved in Settings, else ~/.vitlab/vitlab.db): runs started with `vitlab train` show up
+ * in the app and the other way round; on a PostgreSQL store the app works as `serve` on it does
+ * (agents train, the LISTEN feed keeps it live). Where the saved store cannot be opened (the
+ * server is down, the settings file is damaged), the app offers the local default file for this
+ * start rather than quitting, so the user can reach Settings to fix it.
+ */
+async function openChosenStore(): Promise<OpenedContext | null> {
+  const options = {
+    nativeBinding: electronSqliteBinding(),
+    pdfEngine: printToPdf,
+    // A saved store takes effect on the next start: offered as a restart from the Settings view.
+    relaunch: () => {
+      app.relaunch();
+      void confirmQuit();
+    },
+  };
+  let choice: StoreChoice | null = null;
   try {
-    // The store the CLI and serve would use (store/open-store.ts chooseStore: VITLAB_STORE,
-    // VITLAB_DB, the store saved in Settings, else ~/.vitlab/vitlab.db): runs started with
-    // `vitlab train` show up in the app and the other way round; on a PostgreSQL store the app
-    // works as `serve` on it does (agents train, the LISTEN feed keeps it live).
-    opened = await openContext(chooseStore(), {
-      nativeBinding: electronSqliteBinding(),
-      pdfEngine: printToPdf,
-      // A saved store takes effect on the next start: offered as a restart from the Settings view.
-      relaunch: () => {
-        app.relaunch();
-        void confirmQuit();
-      },
-    });
+    choice = chooseStore();
+    return await openContext(choice, options);
   } catch (e) {
-    dialog.showErrorBox('ViT Lab cannot open its store', `${(e as Error).message}\n\nThe store is chosen by VITLAB_STORE, VITLAB_DB or the settings file in the data folder.`);
+    const message = (e as Error).message;
+    // Only the settings file (read when no flag or variable names a store) is the app's to work around.
+    if (choice !== null && choice.source !== 'settings') {
+      dialog.showErrorBox('ViT Lab cannot open its store', `${message}\n\nThe store is named by ${choice.source}.`);
+      return null;
+    }
+    const { response } = await dialog.showMessageBox({
+      type: 'error',
+      buttons: ['Open the local default store', 'Quit'],
+      defaultId: 0,
+      cancelId: 1,
+      message: 'ViT Lab cannot open the store saved in its settings',
+      detail: `${message}\n\nThe local default store can open instead for this start; the saved setting is kept until you change it in Settings.`,
+    });
+    if (response !== 0) return null;
+    try {
+      return await openContext({ location: defaultDbPath(), source: 'default' }, options);
+    } catch (e2) {
+      dialog.showErrorBox('ViT Lab cannot open its store', (e2 as Error).message);
+      return null;
+    }
+  }
+}
+
+void app.whenReady().then(async () => {
+  opened = await openChosenStore();
+  if (!opened) {
     app.exit(1);
     return;
   }
