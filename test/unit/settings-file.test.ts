@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { chooseStore, localDbPath, STORE_SOURCES } from '../../src-main/store/open-store.js';
+import { checkStoreLocation, chooseStore, localDbPath, openStore, STORE_SOURCES } from '../../src-main/store/open-store.js';
 import { readSettings, settingsFile, writeSettings } from '../../src-main/store/settings.js';
 
 let dir = '';
@@ -99,5 +99,27 @@ describe('which store a process uses', () => {
     expect(() => localDbPath(home())).toThrow('the store in use is the shared PostgreSQL store postgres://lab@db/vitlab (from the settings file)');
     expect(() => localDbPath(home())).not.toThrow(/Secret-1/);
     expect(existsSync(join(dir, 'vitlab.db'))).toBe(false);
+  });
+});
+
+describe('a SQLite store location is checked before it is saved', () => {
+  it('accepts a creatable path or a ViT Lab database, creating and changing nothing', async () => {
+    await checkStoreLocation(join(dir, 'new', 'deeper', 'lab.db'));
+    expect(existsSync(join(dir, 'new'))).toBe(false);
+    const db = join(dir, 'lab.db');
+    await (await openStore(db)).close();
+    const before = readFileSync(db);
+    await checkStoreLocation(db);
+    expect(readFileSync(db).equals(before)).toBe(true);
+  });
+
+  it('refuses a relative path, a folder, a file that is not a database, a path under a file', async () => {
+    await expect(checkStoreLocation('lab.db')).rejects.toThrow('lab.db is a relative path');
+    await expect(checkStoreLocation(dir)).rejects.toThrow(`${dir} is not a file`);
+    const text = join(dir, 'notes.txt');
+    writeFileSync(text, 'my notes');
+    await expect(checkStoreLocation(text)).rejects.toThrow('is not a SQLite database');
+    expect(readFileSync(text, 'utf8')).toBe('my notes');
+    await expect(checkStoreLocation(join(text, 'lab.db'))).rejects.toThrow(`${text} is a file, not a folder`);
   });
 });
