@@ -4,10 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dispatch } from './api/handlers.js';
 import type { ExportResult } from './api/contract.js';
-import { onApiEvents } from './api/events.js';
-import { makeContext } from './app/context.js';
-import { openEngine, type Engine } from './app/engine.js';
-import { exportReport } from './report/export.js';
+import { openContext, type OpenedContext } from './app/open-context.js';
+import { defaultDbPath } from './store/db.js';
+import { chooseStore, type StoreChoice } from './store/open-store.js';
 
 /**
  * Electron entry, kept thin: a window with the security settings DESIGN.md asks for, the IPC wiring
@@ -47,7 +46,7 @@ function electronSqliteBinding(): string | undefined {
   return fs.existsSync(p) ? p : undefined;
 }
 
-let engine: Engine | null = null;
+let opened: OpenedContext | null = null;
 let mainWindow: BrowserWindow | null = null;
 let quitting = false;
 
@@ -103,6 +102,8 @@ function createWindow(): BrowserWindow {
 
 /** Asks what to do with running and queued runs before quitting; nothing is lost either way. */
 async function confirmQuit(): Promise<void> {
+  // On a shared store the queue is the store's (agents train it): quitting the app leaves it be.
+  const engine = opened?.engine;
   const running = engine?.supervisor.runningIds.length ?? 0;
   const queued = engine?.store.listQueued().length ?? 0;
   if (running + queued > 0 && mainWindow) {
@@ -118,7 +119,7 @@ async function confirmQuit(): Promise<void> {
     if (response === 1) for (const r of engine!.store.listQueued()) engine!.supervisor.cancel(r.id);
   }
   quitting = true;
-  await engine?.close({ cancelRunning: true });
+  await opened?.close({ cancelRunning: true });
   app.quit();
 }
 
@@ -132,6 +133,7 @@ function buildMenu(): void {
         { label: 'New Run…', accelerator: 'CmdOrCtrl+N', click: () => void send('#/launch') },
         { label: 'Runs', accelerator: 'CmdOrCtrl+1', click: () => void send('#/runs') },
         { label: 'Compare', accelerator: 'CmdOrCtrl+2', click: () => void send('#/compare') },
+        { label: 'Settings…', accelerator: 'CmdOrCtrl+,', click: () => void send('#/settings') },
         { type: 'separator' },
         { label: 'Quit', accelerator: 'CmdOrCtrl+Q', click: () => void confirmQuit() },
       ],
@@ -151,25 +153,69 @@ async function saveExport(result: ExportResult): Promise<ExportResult> {
   return { ...result, path: filePath };
 }
 
-void app.whenReady().then(() => {
+/**
+ * The store the CLI and serve would use (store/open-store.ts chooseStore: VITLAB_STORE, VITLAB_DB,
+ * the store saved in Settings, else ~/.vitlab/vitlab.db): runs started with `vitlab train` show up
+ * in the app and the other way round; on a PostgreSQL store the app works as `serve` on it does
+ * (agents train, the LISTEN feed keeps it live). Where the saved store cannot be opened (the
+ * server is down, the settings file is damaged), the app offers the local default file for this
+ * start rather than quitting, so the user can reach Settings to fix it.
+ */
+async function openChosenStore(): Promise<OpenedContext | null> {
+  const options = {
+    nativeBinding: electronSqliteBinding(),
+    pdfEngine: printToPdf,
+    // A saved store takes effect on the next start: offered as a restart from the Settings view.
+    relaunch: () => {
+      app.relaunch();
+      void confirmQuit();
+    },
+  };
+  let choice: StoreChoice | null = null;
   try {
-    // The same data folder as the CLI (~/.vitlab, or VITLAB_HOME / VITLAB_DB): runs started with
-    // `vitlab train` show up in the app and the other way round, and datasets are found once.
-    engine = openEngine({ nativeBinding: electronSqliteBinding() });
+    choice = chooseStore();
+    return await openContext(choice, options);
   } catch (e) {
-    dialog.showErrorBox('ViT Lab cannot open its database', (e as Error).message);
+    const message = (e as Error).message;
+    // Only the settings file (read when no flag or variable names a store) is the app's to work around.
+    if (choice !== null && choice.source !== 'settings') {
+      dialog.showErrorBox('ViT Lab cannot open its store', `${message}\n\nThe store is named by ${choice.source}.`);
+      return null;
+    }
+    const { response } = await dialog.showMessageBox({
+      type: 'error',
+      buttons: ['Open the local default store', 'Quit'],
+      defaultId: 0,
+      cancelId: 1,
+      message: 'ViT Lab cannot open the store saved in its settings',
+      detail: `${message}\n\nThe local default store can open instead for this start; the saved setting is kept until you change it in Settings.`,
+    });
+    if (response !== 0) return null;
+    try {
+      return await openContext({ location: defaultDbPath(), source: 'default' }, options);
+    } catch (e2) {
+      dialog.showErrorBox('ViT Lab cannot open its store', (e2 as Error).message);
+      return null;
+    }
+  }
+}
+
+void app.whenReady().then(async () => {
+  opened = await openChosenStore();
+  if (!opened) {
     app.exit(1);
     return;
   }
-  const ctx = makeContext(engine);
-  ctx.exportReport = async (input) => saveExport(await exportReport(engine!.store, input, { allowWrite: false, pdfEngine: printToPdf }));
+  const ctx = opened.ctx;
+  const exportOne = ctx.exportReport!;
+  ctx.exportReport = async (input) => saveExport(await exportOne(input));
   ipcMain.handle('vitlab:call', (event, name: unknown, input: unknown) => {
     // Only our own window's frame may call the API.
     if (!mainWindow || event.sender !== mainWindow.webContents) return { ok: false, error: { code: 'unauthorized', message: 'unknown sender' } };
     return dispatch(String(name), input, ctx);
   });
-  onApiEvents(engine.supervisor, (e) => mainWindow?.webContents.send('vitlab:event', e));
-  engine.supervisor.start();
+  opened.onEvents((e) => mainWindow?.webContents.send('vitlab:event', e));
+  opened.start();
   buildMenu();
   mainWindow = createWindow();
 });

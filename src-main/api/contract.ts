@@ -11,9 +11,10 @@ import type { WeightsExportResult } from '../inspect/export.js';
 import type { AttentionResult } from '../inspect/messages.js';
 import type { MistakesResult } from '../inspect/service.js';
 import { MAX_REPEATS } from '../../src-shared/groups.js';
-import type { EstimateAnswer, RunEstimate, StoredRunEstimate } from '../runs/estimate-types.js';
+import type { EstimateAnswer, EstimateMachine, RunEstimate, StoredRunEstimate } from '../runs/estimate-types.js';
 import type { DatasetState } from '../data/dataset-state.js';
 import type { AgentInfo } from '../store/agents.js';
+import type { StoreSource } from '../store/open-store.js';
 import type { Comparison, FilterField, GroupFigure, GroupListResult, GroupQuery, GroupSortField, ListQuery, StepCurve, ListResult, RunDetail, RunStatus, SortField } from '../store/types.js';
 
 /**
@@ -213,20 +214,49 @@ export const requests = {
   'sweeps/estimate': def<SweepEstimate>()(z.object({ base: configInput, grid: gridSchema, probe: z.boolean().optional() }).strict()),
   /** The `vitlab agent` processes registered with the store: alive by the heartbeat rule, and what each runs. */
   'agents/list': def<AgentInfo[]>()(z.object({}).strict()),
+  /** The app settings (settings.json in the data folder) and the store this process uses; no credentials. */
+  'settings/get': def<SettingsInfo>()(z.object({}).strict()),
+  /**
+   * Saves the store location (a SQLite file's absolute path or a postgres:// URL; null: back to
+   * the default file) after checking that it can be used; it takes effect on the next start.
+   */
+  'settings/set': def<SettingsInfo>()(z.object({ store: z.string().trim().min(1, 'give a SQLite file path or a postgres:// URL').max(4096).nullable() }).strict()),
+  /** The desktop app restarts to use the saved settings (refused where this process cannot restart itself, as serve). */
+  'settings/relaunch': def<{ relaunching: true }>()(z.object({}).strict()),
   /** Where a data set is read from, or how far its download got (the dashboard polls this). */
   'data/status': def<DatasetState>()(z.object({ dataset: z.enum(DATASETS).optional() }).strict()),
   /** Starts downloading a data set into the app's data folder (verified files only); returns its state. */
   'data/download': def<DatasetState>()(z.object({ dataset: z.enum(DATASETS).optional() }).strict()),
 } as const;
 
+/** What the Settings view shows. Every store location in it is redacted (store/redact.ts): no password. */
+export interface SettingsInfo {
+  /** The settings file. */
+  file: string;
+  /** The store saved there; null: none saved (the default SQLite file). */
+  saved: { store: string; shared: boolean } | null;
+  /** The file cannot be read (damaged): what is wrong. Saving is refused until it is fixed or removed. */
+  problem: string | null;
+  /** The store this process uses, and where that choice came from (store/open-store.ts STORE_SOURCES). */
+  active: { store: string; shared: boolean; source: StoreSource };
+  /** The saved store is not the one in use: it takes effect on the next start. */
+  restartNeeded: boolean;
+  /** A flag or environment variable names the store, so the saved one is not used while it does. */
+  overriddenBy: Exclude<StoreSource, 'settings' | 'default'> | null;
+  /** This process can restart itself (the desktop app): settings/relaunch. */
+  canRelaunch: boolean;
+}
+
 export interface SweepEstimate {
   runs: { name: string; estimate: RunEstimate | null }[];
   totalSeconds: number | null;
   needsProbe: boolean;
+  /** The machine the estimate is for. */
+  machine: EstimateMachine;
   probeError?: string;
 }
 
-export type { AgentInfo, DatasetState, EstimateAnswer, RunEstimate, StoredRunEstimate };
+export type { AgentInfo, DatasetState, EstimateMachine, StoreSource, EstimateAnswer, RunEstimate, StoredRunEstimate };
 
 export type RequestName = keyof typeof requests;
 export type RequestInput<N extends RequestName> = z.input<(typeof requests)[N]['input']>;

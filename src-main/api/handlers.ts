@@ -5,6 +5,7 @@ import { agentHandlers } from './handlers/agents.js';
 import { inspectHandlers } from './handlers/inspect.js';
 import { reportHandlers } from './handlers/reports.js';
 import { runHandlers } from './handlers/runs.js';
+import { settingsHandlers } from './handlers/settings.js';
 import { sweepHandlers } from './handlers/sweeps.js';
 import { systemHandlers } from './handlers/system.js';
 import type { HandlerContext, Handlers } from './handlers/types.js';
@@ -16,7 +17,7 @@ export type { HandlerContext };
  * Every request's handler, one file per domain (handlers/*.ts, as Beekeeper Studio's). Typed as
  * `Handlers`: a request added to the contract does not compile until one of them handles it.
  */
-const handlers: Handlers = { ...systemHandlers, ...runHandlers, ...sweepHandlers, ...reportHandlers, ...inspectHandlers, ...agentHandlers };
+const handlers: Handlers = { ...systemHandlers, ...runHandlers, ...sweepHandlers, ...reportHandlers, ...inspectHandlers, ...agentHandlers, ...settingsHandlers };
 
 /** The one place an error becomes an API error: its code is its kind (src-shared/errors.ts). */
 function toErrorBody(e: unknown): ApiErrorBody {
@@ -47,7 +48,8 @@ export async function dispatch(name: string, input: unknown, ctx: HandlerContext
   try {
     // The database file deleted or replaced under a running app: every request but the info says
     // so, rather than answering from (and writing into) a file that is gone.
-    if (n !== 'system/info') ctx.supervisor?.store.assertFileIntact();
+    // Settings stay reachable, so the user can point the app at another store.
+    if (n !== 'system/info' && !n.startsWith('settings/')) ctx.supervisor?.store.assertFileIntact();
     const handler = handlers[n] as (i: unknown, c: HandlerContext) => unknown;
     return { ok: true, result: (await handler(parsed.data, ctx)) as RequestResult<RequestName> };
   } catch (e) {

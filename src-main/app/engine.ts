@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { defaultAppDataDir } from '../data/datasets.js';
 import { Supervisor, type SupervisorOptions } from '../runs/supervisor.js';
-import { defaultDbPath, openDatabase } from '../store/db.js';
+import { openDatabase } from '../store/db.js';
+import { localDbPath } from '../store/open-store.js';
 import { describeStoreFailure } from '../store/errors.js';
 import { liveness } from '../store/liveness.js';
 import { RunStore } from '../store/runs.js';
@@ -35,7 +36,7 @@ export function openEngine(
   } & Partial<SupervisorOptions> = {},
 ): Engine {
   const appDir = opts.appDir ?? defaultAppDataDir();
-  const dbPath = path.resolve(opts.dbPath ?? (opts.appDir ? path.join(opts.appDir, 'vitlab.db') : defaultDbPath()));
+  const dbPath = path.resolve(opts.dbPath ?? (opts.appDir ? path.join(opts.appDir, 'vitlab.db') : localDbPath()));
   let db;
   try {
     db = openDatabase(dbPath, { nativeBinding: opts.nativeBinding, create: opts.create, busyTimeoutMs: opts.busyTimeoutMs });

@@ -11,8 +11,8 @@ export const AGENT_USAGE = `vitlab agent [--store URL|PATH] [--name NAME] [--con
   Drains the shared queue from this machine: claims queued runs (PostgreSQL row locks, or SQLite's
   write lock), trains them in worker processes with this machine's cores, and writes epochs,
   results and checkpoints into the store, so a run it leaves is resumed by another agent from its
-  last checkpoint. --store: a postgres:// URL or a SQLite file (default VITLAB_STORE, else the local
-  database). --max-memory: refuse runs whose training memory estimate is above it (they stay queued
+  last checkpoint. --store: a postgres:// URL or a SQLite file (default VITLAB_STORE, VITLAB_DB, the
+  store saved in Settings, else the local database). --max-memory: refuse runs whose training memory estimate is above it (they stay queued
   for other agents). --name defaults to <host>-<pid>. SIGTERM or Ctrl-C stops cleanly: its runs
   become interrupted (another agent resumes them) and it exits 0. Progress goes to stderr.`;
 

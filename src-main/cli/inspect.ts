@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { storedCheckpointsOf } from '../app/context.js';
 import { openEngine } from '../app/engine.js';
 import { importRun, readRunFile } from '../app/services/import.js';
 import { Inspector } from '../inspect/service.js';
-import { defaultDbPath } from '../store/db.js';
+import { localDbPath } from '../store/open-store.js';
 import { numberFlag, parseFlags, UsageError } from './args.js';
 import { textTable } from './table.js';
 
@@ -19,7 +20,7 @@ export const IMPORT_USAGE = `vitlab import FILE [--db PATH]
   result and checkpoint, so its mistakes, attention and predictions can be looked at here.`;
 
 function openExisting(db: string | undefined, what: string) {
-  const dbPath = resolve(db ?? defaultDbPath());
+  const dbPath = resolve(db ?? localDbPath());
   if (!existsSync(dbPath)) throw new Error(`${what}: no database at ${dbPath} (pass --db PATH)`);
   return openEngine({ dbPath });
 }
@@ -49,7 +50,7 @@ export async function runMistakes(argv: string[], print: (s: string) => void): P
   const predicted = int('pred');
   const engine = openExisting(values.db as string | undefined, 'mistakes');
   try {
-    const r = await new Inspector(engine.store, { dataDir: values.data as string | undefined }).mistakes({
+    const r = await new Inspector(engine.store, { dataDir: values.data as string | undefined, stored: storedCheckpointsOf(engine) }).mistakes({
       id: positionals[0],
       trueClass,
       predicted,
@@ -91,7 +92,7 @@ export async function runPredict(argv: string[], print: (s: string) => void): Pr
   }
   const engine = openExisting(values.db as string | undefined, 'predict');
   try {
-    const r = await new Inspector(engine.store, { dataDir: values.data as string | undefined }).predict({ id, image: bytes, invert: values.invert === true });
+    const r = await new Inspector(engine.store, { dataDir: values.data as string | undefined, stored: storedCheckpointsOf(engine) }).predict({ id, image: bytes, invert: values.invert === true });
     if (values.json) {
       print(JSON.stringify(r, null, 1));
       return 0;

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { openEngine, type Engine } from '../app/engine.js';
 import { describeStoreFailure } from '../store/errors.js';
-import { openStore, storeKindOf, storeLocation } from '../store/open-store.js';
+import { chooseStore, openStore, storeKindOf, type StoreChoice } from '../store/open-store.js';
 import { redactUrl } from '../store/redact.js';
 import type { Store } from '../store/store.js';
 import { UsageError } from './args.js';
@@ -9,13 +9,18 @@ import { UsageError } from './args.js';
 /** `--store URL|PATH` (PostgreSQL URL or SQLite file) for the commands that can use either store. */
 export const STORE_FLAGS = { store: { type: 'string' as const }, db: { type: 'string' as const } };
 
-/** The store a command names: `--store`, else `--db`, else VITLAB_STORE, else VITLAB_DB / the default file. */
+/** The store a command names: `--store`, else `--db`, else the rule of store/open-store.ts chooseStore. */
 export function storeFromFlags(values: { store?: unknown; db?: unknown }): string {
+  return storeChoiceFromFlags(values).location;
+}
+
+/** storeFromFlags with where the choice came from. */
+export function storeChoiceFromFlags(values: { store?: unknown; db?: unknown }): StoreChoice {
   const store = values.store as string | undefined;
   const db = values.db as string | undefined;
   if (store !== undefined && db !== undefined) throw new UsageError('give --store or --db, not both (--store takes a SQLite path too)');
   if (store !== undefined && store.trim() === '') throw new UsageError('--store: give a postgres:// URL or a SQLite file path');
-  return storeLocation(store ?? db);
+  return chooseStore(store ?? db);
 }
 
 /**

@@ -2,21 +2,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openEngine } from '../app/engine.js';
-import type { ApiEvent } from '../api/contract.js';
-import { listenForRuns } from '../api/run-feed.js';
-import { serve } from '../api/ws.js';
-import { makeContext } from '../app/context.js';
+import { serve, type RunningServer } from '../api/ws.js';
+import { openContext } from '../app/open-context.js';
 import { MAX_IMAGE_BYTES } from '../inspect/formats.js';
-import { defaultAppDataDir } from '../data/datasets.js';
-import { exportReport } from '../report/export.js';
-import { sharedQueue } from '../app/services/run-queue.js';
-import { openStore, storeKindOf } from '../store/open-store.js';
-import type { HandlerContext } from '../api/handlers.js';
 import { numberFlag, parseFlags } from './args.js';
-import { STORE_FLAGS, storeFromFlags } from './open.js';
+import { STORE_FLAGS, storeChoiceFromFlags } from './open.js';
 import { DB_FLAGS } from './train.js';
-import { VERSION } from '../app/context.js';
 
 /** The largest request body or WebSocket message: room for an own image (inspect/predict carries up to MAX_IMAGE_BYTES as base64) and the JSON around it. */
 export const SERVE_MAX_BODY = Math.ceil(MAX_IMAGE_BYTES / 3) * 4 + 64 * 1024;
@@ -25,6 +16,7 @@ export const SERVE_USAGE = `vitlab serve [--port N] [--store URL|PATH] [--data D
   Serves the dashboard and its API on 127.0.0.1 only, behind a random token; prints the address to
   open. Queued runs train in worker processes as in the desktop app. Ctrl-C stops (running runs are
   cancelled and can be resumed; queued runs stay queued).
+  Without --store: VITLAB_STORE, VITLAB_DB, the store saved in Settings, else the default file.
   --store postgres://…: the dashboard of a shared PostgreSQL store. It trains nothing itself:
   runs and sweeps started there are queued in the store for \`vitlab agent\` processes; cancel,
   resume, edit and delete write to the store (an agent stops a run cancelled there).`;
@@ -77,56 +69,25 @@ export async function runServe(argv: string[], print: (s: string) => void, hooks
     print(SERVE_USAGE);
     return 0;
   }
-  const location = storeFromFlags(values);
+  const choice = storeChoiceFromFlags(values);
   const staticDir = ensureRenderer(values.static as string | undefined);
-  if (storeKindOf(location) === 'postgres') return serveShared(location, values, staticDir, print, hooks);
-  const engine = openEngine({
-    dbPath: location,
+  const opened = await openContext(choice, {
     dataDir: values.data as string | undefined,
     concurrency: numberFlag('concurrency', values.concurrency as string | undefined) ?? 1,
   });
-  const { interrupted } = engine.supervisor.start();
-  if (interrupted.length) process.stderr.write(`${interrupted.length} run(s) left running by a previous process are now interrupted: ${interrupted.join(', ')}\n`);
-  const server = await serve(makeContext(engine), { port: numberFlag('port', values.port as string | undefined), staticDir, maxBody: SERVE_MAX_BODY });
-  print(`ViT Lab: ${server.url}`);
-  process.stderr.write(`database ${engine.dbPath}\n`);
-  hooks.onListening?.(server.url);
-  await untilStopped();
-  process.stderr.write('stopping: cancelling running runs (they can be resumed), keeping the queue…\n');
-  await server.close();
-  await engine.close({ cancelRunning: true });
-  return 0;
-}
-
-/**
- * `serve --store postgres://…`: the dashboard over a shared store. No supervisor: the writes go to
- * the store (api/handlers/types.ts queueOf), and training is `vitlab agent`'s job.
- */
-async function serveShared(location: string, values: Record<string, unknown>, staticDir: string, print: (s: string) => void, hooks: ServeHooks): Promise<number> {
-  const store = await openStore(location);
+  let server: RunningServer | undefined;
   try {
-    const ctx: HandlerContext = {
-      store,
-      // The data folder as the supervisor takes it: only --data, else the locate order (admission).
-      queue: sharedQueue(store, values.data as string | undefined),
-      dbPath: store.describe(),
-      dataDir: (values.data as string | undefined) ?? path.join(defaultAppDataDir(), 'datasets'),
-      version: VERSION,
-      exportReport: (input) => exportReport(store, input, { allowWrite: false }),
-    };
-    // Live updates from every writer of the store (agents on other machines): LISTEN/NOTIFY.
-    const listeners = new Set<(e: ApiEvent) => void>();
-    const feed = await listenForRuns(location, store, (e) => listeners.forEach((l) => l(e)));
-    const moreEvents = (l: (e: ApiEvent) => void) => (listeners.add(l), () => void listeners.delete(l));
-    const server = await serve(ctx, { port: numberFlag('port', values.port as string | undefined), staticDir, maxBody: SERVE_MAX_BODY, moreEvents });
+    const interrupted = opened.start();
+    if (interrupted.length) process.stderr.write(`${interrupted.length} run(s) left running by a previous process are now interrupted: ${interrupted.join(', ')}\n`);
+    server = await serve(opened.ctx, { port: numberFlag('port', values.port as string | undefined), staticDir, maxBody: SERVE_MAX_BODY, moreEvents: opened.moreEvents });
     print(`ViT Lab: ${server.url}`);
-    process.stderr.write(`store ${store.describe()} (shared: agents train its queue)\nlive updates: LISTEN vitlab_runs, vitlab_agents\n`);
+    process.stderr.write(opened.banner.map((l) => `${l}\n`).join(''));
     hooks.onListening?.(server.url);
     await untilStopped();
-    await server.close();
-    await feed.close();
+    if (opened.engine) process.stderr.write('stopping: cancelling running runs (they can be resumed), keeping the queue…\n');
   } finally {
-    await store.close();
+    await server?.close();
+    await opened.close({ cancelRunning: true });
   }
   return 0;
 }

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { storedCheckpointsOf } from '../app/context.js';
 import { openEngine } from '../app/engine.js';
+import { checkpointDirOf } from '../inspect/checkpoint-dir.js';
 import { exportWeights, WEIGHT_FORMATS, weightsFilename, type WeightFormat } from '../inspect/export.js';
-import { defaultDbPath } from '../store/db.js';
+import { localDbPath } from '../store/open-store.js';
 import { parseFlags, UsageError } from './args.js';
 
 export const WEIGHTS_EXPORT_USAGE = `vitlab export ID --format safetensors|vitlab [--out PATH] [--force] [--db PATH]
@@ -37,13 +39,17 @@ export async function runWeightsExport(argv: string[], print: (s: string) => voi
   const format = weightsFormatIn(argv);
   if (!format) throw new UsageError(`--format: one of ${WEIGHT_FORMATS.join(', ')}`);
   if (positionals.length !== 1) throw new UsageError(`--format ${format} exports one run: give exactly one run id`);
-  const dbPath = resolve((values.db as string | undefined) ?? defaultDbPath());
+  const dbPath = resolve((values.db as string | undefined) ?? localDbPath());
   if (!existsSync(dbPath)) throw new Error(`export: no database at ${dbPath} (pass --db PATH)`);
   const engine = openEngine({ dbPath });
   try {
     const run = engine.store.get(positionals[0]);
     const out = (values.out as string | undefined) ?? weightsFilename(run, format);
-    const r = await exportWeights(engine.store, { id: run.id, format, path: out, force: values.force === true }, { allowWrite: true, dataDir: values.data as string | undefined });
+    const r = await exportWeights(engine.store, { id: run.id, format, path: out, force: values.force === true }, {
+      allowWrite: true,
+      dataDir: values.data as string | undefined,
+      checkpointDir: (r) => checkpointDirOf(r, storedCheckpointsOf(engine)),
+    });
     print(`wrote ${r.path} (${format}, ${r.bytes.toLocaleString('en-US')} bytes)`);
     if (r.snippet) print(`\nLoad it in PyTorch:\n\n${r.snippet}\nmodel, meta = load_vitlab(${JSON.stringify(r.path)})`);
     return 0;

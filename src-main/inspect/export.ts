@@ -64,7 +64,13 @@ export function weightsFileBytes(run: RunDetail, format: WeightFormat, dataDir?:
 export async function exportWeights(
   store: { get(id: string): RunDetail },
   input: WeightsExportInput,
-  opts: { allowWrite: boolean; dataDir?: string; build?: (run: RunDetail, format: WeightFormat) => Promise<Uint8Array> },
+  opts: {
+    allowWrite: boolean;
+    dataDir?: string;
+    build?: (run: RunDetail, format: WeightFormat) => Promise<Uint8Array>;
+    /** Where the run's checkpoint is on this machine (inspect/checkpoint-dir.ts: its folder, else the store's copy). */
+    checkpointDir?: (run: RunDetail) => Promise<string | null>;
+  },
 ): Promise<WeightsExportResult> {
   if (!(WEIGHT_FORMATS as readonly string[]).includes(input.format)) fail(`unknown weights format "${String(input.format)}" (one of ${WEIGHT_FORMATS.join(', ')})`);
   let target: string | undefined;
@@ -72,8 +78,11 @@ export async function exportWeights(
     if (!opts.allowWrite) fail('writing files is not allowed over this transport');
     target = checkTarget(input.path, input.force === true);
   }
-  const run = store.get(input.id);
-  checkpointOf(run);
+  const stored = store.get(input.id);
+  checkpointOf(stored);
+  // A run an agent trained elsewhere: its folder is there, the checkpoint is read from the store's copy.
+  const here = opts.checkpointDir ? await opts.checkpointDir(stored) : null;
+  const run = here ? { ...stored, checkpointPath: here } : stored;
   const built = opts.build ? await opts.build(run, input.format) : weightsFileBytes(run, input.format, opts.dataDir);
   const bytes = Buffer.from(built.buffer, built.byteOffset, built.byteLength);
   const result: WeightsExportResult = {

@@ -1,5 +1,6 @@
 import { DomainError } from '../../src-shared/errors.js';
 import type { RunDetail } from '../store/types.js';
+import { checkpointDirOf, type StoredCheckpoints } from './checkpoint-dir.js';
 import { MAX_IMAGE_BYTES, MAX_PAGE, type WeightFormat } from './formats.js';
 import { ImageError, readImageHeader } from './image.js';
 import { runInspectJob } from './launch.js';
@@ -34,8 +35,9 @@ export interface MistakesResult {
   matchesStored: boolean;
 }
 
+/** Either store: the SQLite RunStore answers at once, the async Store (PostgreSQL) with a promise. */
 export interface InspectSource {
-  get(id: string): RunDetail;
+  get(id: string): RunDetail | Promise<RunDetail>;
 }
 
 /** Messages that mean the request, not the app, is wrong (from the image decoder and the index check). */
@@ -46,18 +48,20 @@ export class Inspector {
 
   constructor(
     private readonly store: InspectSource,
-    private readonly opts: { dataDir?: string } = {},
+    private readonly opts: { dataDir?: string; stored?: StoredCheckpoints } = {},
   ) {}
 
-  private checkpoint(id: string): { run: RunDetail; dir: string } {
-    const run = this.store.get(id);
-    if (!run.checkpointPath) throw new InspectError(`inspect: run ${id} (${run.status}) has no checkpoint yet: it can be inspected once an epoch has finished`, true);
-    return { run, dir: run.checkpointPath };
+  private async checkpoint(id: string): Promise<{ run: RunDetail; dir: string }> {
+    const run = await this.store.get(id);
+    const dir = await checkpointDirOf(run, this.opts.stored);
+    if (dir) return { run, dir };
+    if (run.checkpointPath) throw new DomainError('unavailable', `inspect: the checkpoint of run ${id} is not on this machine (${run.checkpointPath} is missing) and the store keeps no copy of it`);
+    throw new InspectError(`inspect: run ${id} (${run.status}) has no checkpoint yet: it can be inspected once an epoch has finished`, true);
   }
 
   /** The checkpoint's test predictions, computed once in a worker (concurrent callers share it). */
   async predictions(id: string): Promise<{ run: RunDetail; predictions: Predictions }> {
-    const { run, dir } = this.checkpoint(id);
+    const { run, dir } = await this.checkpoint(id);
     const file = predictionsPath(dir);
     const cached = readPredictions(file);
     if (cached) return { run, predictions: cached };
@@ -76,7 +80,7 @@ export class Inspector {
   }
 
   async mistakes(input: { id: string; trueClass?: number; predicted?: number; mistakesOnly?: boolean; offset?: number; limit?: number }): Promise<MistakesResult> {
-    const k = this.store.get(input.id).config.classes;
+    const k = (await this.store.get(input.id)).config.classes;
     for (const [field, v] of [['trueClass', input.trueClass], ['predicted', input.predicted]] as const) {
       if (v !== undefined && (v < 0 || v >= k)) throw new InspectError(`${field}: the run has classes 0–${k - 1}, not ${v}`, true);
     }
@@ -94,14 +98,14 @@ export class Inspector {
     };
   }
 
-  attention(input: { id: string; index: number }): Promise<AttentionResult> {
-    const { dir } = this.checkpoint(input.id);
+  async attention(input: { id: string; index: number }): Promise<AttentionResult> {
+    const { dir } = await this.checkpoint(input.id);
     return this.job({ type: 'attention', checkpointDir: dir, dataDir: this.opts.dataDir, source: { kind: 'test', index: input.index } });
   }
 
   /** An image of the user's own (PNG or JPEG bytes): nothing is stored. */
-  predict(input: { id: string; image: Uint8Array; invert?: boolean }): Promise<AttentionResult> {
-    const { dir } = this.checkpoint(input.id);
+  async predict(input: { id: string; image: Uint8Array; invert?: boolean }): Promise<AttentionResult> {
+    const { dir } = await this.checkpoint(input.id);
     if (input.image.byteLength > MAX_IMAGE_BYTES) throw new InspectError(`image: the file is ${(input.image.byteLength / 2 ** 20).toFixed(1)} MB; images up to ${MAX_IMAGE_BYTES / 2 ** 20} MB are accepted`, true);
     // The header is a few bytes: a file that is no image, or too large a one, is refused before a worker starts.
     try {

@@ -48,11 +48,24 @@ export interface QueueEstimate {
   totalSeconds: number | null;
 }
 
+/** Which machine an estimate is for: the one that answered it (its own runs and probes). */
+export interface EstimateMachine {
+  hostname: string;
+  cpus: number;
+  /**
+   * False where this process trains none of the store's runs (serve on a shared store): agents on
+   * other machines train them, in their own time, and the figures are only this machine's.
+   */
+  trainsHere: boolean;
+}
+
 export interface EstimateAnswer {
   /** Null where nothing on this backend was measured yet (`needsProbe`) or the probe failed. */
   estimate: RunEstimate | null;
   /** True where no stored run can tell, and no probe was asked for or has finished. */
   needsProbe: boolean;
+  /** The machine the estimate is for. */
+  machine: EstimateMachine;
   /** Why a probe asked for gave no figure. */
   probeError?: string;
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startWorker } from '../train/launch.js';
-import type { RunStore } from '../store/runs.js';
+import type { Store } from '../store/store.js';
 import type { RunDetail } from '../store/types.js';
 import type { RunConfig } from '../vit/config.js';
 import { macsPerImage, sampleFromRun, splitSizes, type ThroughputSample } from './estimate.js';
@@ -18,24 +18,30 @@ const HISTORY_RUNS = 200;
 /** Batches a probe trains: enough to see past tfjs's first slow steps (≈ 2–3 batches). */
 const PROBE_BATCHES = 12;
 
-function sameMachine(run: RunDetail): boolean {
-  // Runs from another machine (a shared store, an imported database) say nothing about this one.
-  return !run.machine || (run.machine.hostname === os.hostname() && run.machine.cpus === os.cpus().length);
+/** The machine this process estimates for: its history is the runs trained here, its probes run here. */
+export function thisMachine(): { hostname: string; cpus: number } {
+  return { hostname: os.hostname(), cpus: os.cpus().length };
 }
 
-/** Reads the store's completed runs once per change (the list's newest finish and count). */
+function sameMachine(run: RunDetail): boolean {
+  // Runs from another machine (a shared store's agents, an imported database) say nothing about this one.
+  const here = thisMachine();
+  return !run.machine || (run.machine.hostname === here.hostname && run.machine.cpus === here.cpus);
+}
+
+/** Reads the store's completed runs once per change (the list's newest finish and count); either backend. */
 export class ThroughputHistory {
   private key = '';
   private samples: ThroughputSample[] = [];
 
-  constructor(private readonly store: RunStore) {}
+  constructor(private readonly store: Store) {}
 
-  get(): ThroughputSample[] {
-    const latest = this.store.list({ status: 'completed', sort: 'finishedAt', dir: 'desc', limit: HISTORY_RUNS });
+  async get(): Promise<ThroughputSample[]> {
+    const latest = await this.store.list({ status: 'completed', sort: 'finishedAt', dir: 'desc', limit: HISTORY_RUNS });
     const key = `${latest.total}:${latest.rows[0]?.id ?? ''}:${latest.rows[0]?.finishedAt ?? ''}`;
     if (key !== this.key) {
-      this.samples = latest.rows
-        .map((r) => this.store.get(r.id))
+      const runs = await Promise.all(latest.rows.map((r) => this.store.get(r.id)));
+      this.samples = runs
         .filter(sameMachine)
         .map(sampleFromRun)
         .filter((s): s is ThroughputSample => s !== null);

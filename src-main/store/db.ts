@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,12 +32,13 @@ export interface OpenOptions {
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
-export function appDataDir(): string {
-  return process.env.VITLAB_HOME || join(homedir(), '.vitlab');
+export function appDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.VITLAB_HOME || join(homedir(), '.vitlab');
 }
 
-export function defaultDbPath(): string {
-  return process.env.VITLAB_DB || join(appDataDir(), 'vitlab.db');
+/** The SQLite file used when nothing names a store: `VITLAB_DB`, else vitlab.db in the data folder. */
+export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.VITLAB_DB || join(appDataDir(env), 'vitlab.db');
 }
 
 /**
@@ -229,6 +230,28 @@ function applyMigrations(db: DB, migrations: Migration[], path: string): void {
     }
   } finally {
     db.pragma('foreign_keys = ON');
+  }
+}
+
+/**
+ * Whether a SQLite store could be opened at `path` without changing anything: an existing file
+ * must be a ViT Lab database not written by a newer app (an older one is migrated on open); a
+ * missing one must be creatable, its nearest existing folder writable.
+ */
+export function checkDatabase(path: string): void {
+  const file = resolve(path);
+  if (inspectFile(file) === 'sqlite') {
+    const migrations = loadMigrations();
+    probe(file, migrations[migrations.length - 1].version, undefined);
+    return;
+  }
+  let dir = dirname(file);
+  while (!existsSync(dir)) dir = dirname(dir);
+  if (!statSync(dir).isDirectory()) throw new DatabaseRefusedError(`${file} cannot be created: ${dir} is a file, not a folder`, 'missing-database', file);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new DatabaseRefusedError(`${file} cannot be created: the folder ${dir} is not writable`, 'missing-database', file);
   }
 }
 

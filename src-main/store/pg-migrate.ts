@@ -72,6 +72,22 @@ function check(where: string, s: PgSchemaState, latest: number): void {
  * Brings the database to the newest schema (or, read only, checks that it is there). `where` is
  * the redacted location, for messages. Returns the schema version.
  */
+/**
+ * Whether this app could use the database: reachable, and its schema either ViT Lab's (not from a
+ * newer app) or empty (migrated on first use). Reads only. Returns the recorded schema version.
+ */
+export async function checkPostgres(pool: pg.Pool, where: string, opts: { migrationsDir?: string } = {}): Promise<number> {
+  const migrations = loadPostgresMigrations(opts.migrationsDir);
+  const c = await pool.connect();
+  try {
+    const state = await readState(c);
+    check(where, state, migrations[migrations.length - 1].version);
+    return state.recorded;
+  } finally {
+    c.release();
+  }
+}
+
 export async function migratePostgres(pool: pg.Pool, where: string, opts: { readonly?: boolean; migrationsDir?: string } = {}): Promise<number> {
   const migrations = loadPostgresMigrations(opts.migrationsDir);
   const latest = migrations[migrations.length - 1].version;

@@ -8,7 +8,7 @@ import { DERIVED_STATUS_SQL, STALE_REASON } from './liveness.js';
 import type { OpenStoreOptions } from './open-store.js';
 import { describePgFailure } from './pg-errors.js';
 import { pgListGroups, pgListRuns } from './pg-list.js';
-import { migratePostgres } from './pg-migrate.js';
+import { checkPostgres, migratePostgres } from './pg-migrate.js';
 import { redactUrl } from './redact.js';
 import {
   countStatuses,
@@ -97,6 +97,20 @@ export async function openPgStore(url: string, opts: PgStoreOptions): Promise<Pg
   }
   const db = new Kysely<PgSchema>({ dialect: new PostgresDialect({ pool }) });
   return new PgStore(db, { url, where, staleMs: opts.staleMs, now: opts.now ?? (() => new Date()) });
+}
+
+/** Connects once and checks the schema (pg-migrate.ts checkPostgres) without writing; the failure names the store without its password. */
+export async function probePgStore(url: string): Promise<number> {
+  const where = redactUrl(url);
+  const pool = new pg.Pool({ connectionString: url, max: 1, types, connectionTimeoutMillis: 10_000 });
+  pool.on('error', () => {});
+  try {
+    return await checkPostgres(pool, where);
+  } catch (e) {
+    throw describePgFailure(e, url, where);
+  } finally {
+    await pool.end().catch(() => {});
+  }
 }
 
 interface Shared {

@@ -8,9 +8,18 @@ import { launchChromium } from './browser.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** A real `vitlab serve` process on a database, as a user would start it; resolves with its address. */
-export async function startServe(dbPath: string): Promise<{ url: string; server: ChildProcess; stop(): Promise<void> }> {
-  const server = spawn(process.execPath, [path.join(root, 'bin/vitlab.js'), 'serve', '--db', dbPath, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+export interface ServeOptions {
+  /** The environment on top of this process's (VITLAB_HOME: where the settings file is). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * A real `vitlab serve` process on a database, as a user would start it; resolves with its
+ * address. A null database starts it without --db: the store rule (environment, settings) picks.
+ */
+export async function startServe(dbPath: string | null, opts: ServeOptions = {}): Promise<{ url: string; server: ChildProcess; stop(): Promise<void> }> {
+  const args = [path.join(root, 'bin/vitlab.js'), 'serve', ...(dbPath === null ? [] : ['--db', dbPath]), '--port', '0'];
+  const server = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     let err = '';
@@ -33,8 +42,8 @@ export async function startServe(dbPath: string): Promise<{ url: string; server:
 }
 
 /** `vitlab serve` on a fresh database and the dashboard open in Debian's Chromium, with the page's errors collected. */
-export async function openDashboard(dbPath: string): Promise<{ url: string; browser: Browser; page: Page; pageErrors: string[]; close(): Promise<void> }> {
-  const serve = await startServe(dbPath);
+export async function openDashboard(dbPath: string | null, opts: ServeOptions = {}): Promise<{ url: string; browser: Browser; page: Page; pageErrors: string[]; close(): Promise<void> }> {
+  const serve = await startServe(dbPath, opts);
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const pageErrors: string[] = [];

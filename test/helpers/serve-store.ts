@@ -22,14 +22,15 @@ export interface StoreServe {
 
 /**
  * A real `vitlab serve --store LOCATION` process (bin/vitlab.js, as a user starts it) on a free
- * loopback port, with a stand-in dashboard page; resolves once it printed its address.
+ * loopback port, with a stand-in dashboard page; resolves once it printed its address. A null
+ * location starts it without --store: the store rule (settings, environment) picks.
  */
-export async function serveStore(location: string, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<StoreServe> {
+export async function serveStore(location: string | null, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<StoreServe> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-serve-store-'));
   const staticDir = path.join(dir, 'static');
   fs.mkdirSync(staticDir, { recursive: true });
   fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>ViT Lab</title>');
-  const child = spawn(process.execPath, [path.join(root, 'bin/vitlab.js'), 'serve', '--store', location, '--static', staticDir, '--port', '0'], {
+  const child = spawn(process.execPath, [path.join(root, 'bin/vitlab.js'), 'serve', ...(location === null ? [] : ['--store', location]), '--static', staticDir, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },
   });

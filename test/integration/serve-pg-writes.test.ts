@@ -29,13 +29,15 @@ let served: StoreServe;
 let url = '';
 let store: Store;
 let agent: AgentProcess | undefined;
+let completedId = '';
 
 const tiny = (over: Partial<RunConfig>): RunConfig => resolveConfig({ epochs: 2, limitTrain: 600, limitTest: 300, ...over }, 'tiny');
 
 beforeAll(async () => {
   url = await h.cluster.createDatabase();
   store = await openStore(url, { staleMs: 7.5 * HEARTBEAT_MS });
-  served = await serveStore(url, { env });
+  // Its own data folder: the checkpoints it unpacks from the store go there.
+  served = await serveStore(url, { env: { ...env, VITLAB_HOME: path.join(dir, 'serve-home') } });
 });
 
 afterAll(async () => {
@@ -112,6 +114,19 @@ describe('serve on a PostgreSQL store writes through the store; agents train', (
       return r.result.status === 'completed' ? r.result : null;
     });
     expect(done).toMatchObject({ name: 'api run', agent: 'w1', epochsDone: 2 });
+    completedId = id;
+  });
+
+  it("inspect/mistakes of the agent's run, its folder not on this machine: from the checkpoint in the store", async () => {
+    const run = await store.get(completedId);
+    expect(run.checkpointPath?.startsWith(path.join(dir, 'work-w1'))).toBe(true);
+    // As if the agent were on another machine: its folder of the run is not here.
+    fs.rmSync(path.join(dir, 'work-w1', completedId), { recursive: true, force: true });
+    const r = await api('inspect/mistakes', { id: completedId, limit: 3 });
+    expect(r.error).toBeUndefined();
+    expect(r.result).toMatchObject({ classes: 10, matchesStored: true });
+    expect(r.result.items.length).toBeGreaterThan(0);
+    expect(fs.existsSync(path.join(dir, 'serve-home', 'store-checkpoints', completedId, 'epoch-0002'))).toBe(true);
   });
 
   it('cancel of a running run: the agent stops its worker and writes nothing more; resume completes it from the stored checkpoint', async () => {

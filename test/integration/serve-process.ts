@@ -54,7 +54,11 @@ export async function startServe(opts: StartOptions = {}): Promise<ServeProcess>
     fs.mkdirSync(path.join(dir, 'no-data'));
     args.push('--data', path.join(dir, 'no-data'));
   }
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VITLAB_DATA: '' } });
+  const child: ChildProcess = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own data folder: the settings file a fuzzed settings/set may write stays in the temp folder.
+    env: { ...process.env, VITLAB_DATA: '', VITLAB_HOME: dir, VITLAB_STORE: '' },
+  });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   const url = await new Promise<string>((resolve, reject) => {

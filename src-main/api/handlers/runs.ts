@@ -1,9 +1,8 @@
 import { DomainError } from '../../../src-shared/errors.js';
 import { startRuns } from '../../app/services/runs.js';
-import { estimatorFor } from '../../runs/estimator.js';
 import { resolveConfig, type RunConfig } from '../../vit/config.js';
 import { seedsOf } from './repeats.js';
-import { queueOf, storeOf, supervisorOf, type HandlersOf } from './types.js';
+import { estimatorOf, queueOf, storeOf, type HandlersOf } from './types.js';
 
 /** Runs: list, read, start (with repeats over seeds), stop, resume, change, delete, estimate, weights out. */
 export const runHandlers: HandlersOf<'runs'> = {
@@ -35,6 +34,6 @@ export const runHandlers: HandlersOf<'runs'> = {
     if (!ctx.exportWeights) throw new DomainError('unavailable', 'weight exports are not available in this build');
     return ctx.exportWeights(i);
   },
-  'runs/estimate': (i, ctx) => estimatorFor(supervisorOf(ctx, 'runs/estimate').store).forConfig(resolveConfig(i.config as Partial<RunConfig>, i.preset), { probe: i.probe }),
-  'runs/estimate-stored': ({ id }, ctx) => estimatorFor(supervisorOf(ctx, 'runs/estimate-stored').store).forStoredRun(id),
+  'runs/estimate': (i, ctx) => estimatorOf(ctx).forConfig(resolveConfig(i.config as Partial<RunConfig>, i.preset), { probe: i.probe }),
+  'runs/estimate-stored': ({ id }, ctx) => estimatorOf(ctx).forStoredRun(id),
 };

@@ -1,10 +1,9 @@
 import { DomainError } from '../../../src-shared/errors.js';
 import { validateRun } from '../../runs/admission.js';
-import { estimatorFor } from '../../runs/estimator.js';
 import { planSweep, sweepRunName } from '../../runs/sweep.js';
 import { resolveConfig, type RunConfig } from '../../vit/config.js';
 import { sweepGrid } from './repeats.js';
-import { admissionOf, queueOf, supervisorOf, type HandlersOf } from './types.js';
+import { admissionOf, estimatorOf, queueOf, type HandlersOf } from './types.js';
 
 /** Sweeps: a grid planned with the same admission as a single run, started, or estimated. */
 export const sweepHandlers: HandlersOf<'sweeps'> = {
@@ -22,10 +21,9 @@ export const sweepHandlers: HandlersOf<'sweeps'> = {
     return { ...(await queue.queueSweep(plan, { name: i.name, grid, base })), skipped: plan.skipped };
   },
   'sweeps/estimate': async (i, ctx) => {
-    const supervisor = supervisorOf(ctx, 'sweeps/estimate');
     const base = resolveConfig(i.base as Partial<RunConfig>);
-    const plan = planSweep(base, sweepGrid(i, base), { validate: (c) => validateRun(c, supervisor.admission) });
-    const q = await estimatorFor(supervisor.store).forQueue(plan.runs.map((r) => r.config), { probe: i.probe });
+    const plan = planSweep(base, sweepGrid(i, base), { validate: (c) => validateRun(c, admissionOf(ctx)) });
+    const q = await estimatorOf(ctx).forQueue(plan.runs.map((r) => r.config), { probe: i.probe });
     return { ...q, runs: q.runs.map((r) => ({ name: sweepRunName(plan.runs[r.index].values), estimate: r.estimate })) };
   },
 };

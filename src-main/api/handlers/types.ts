@@ -3,8 +3,10 @@ import { DomainError } from '../../../src-shared/errors.js';
 import type { Inspector } from '../../inspect/service.js';
 import { localQueue, type RunQueue } from '../../app/services/run-queue.js';
 import type { AdmissionContext } from '../../runs/admission.js';
+import { estimatorFor, type Estimator } from '../../runs/estimator.js';
 import type { Supervisor } from '../../runs/supervisor.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
+import type { StoreChoice } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
 import type { requests, RequestInput, RequestName, RequestResult } from '../contract.js';
 
@@ -12,7 +14,7 @@ export interface HandlerContext {
   /**
    * The writer that trains runs in this process (queue, cancel, resume, edits). Absent where this
    * process serves a shared store it does not train (serve on a PostgreSQL store): the writes then
-   * go to `queue`, the store's, for `vitlab agent` processes, and estimates are refused as unavailable.
+   * go to `queue`, the store's, for `vitlab agent` processes, and estimates are for this machine (estimatorOf).
    */
   supervisor?: Supervisor;
   /** Without a supervisor: the shared store's queue (app/services/run-queue.ts sharedQueue) that the writes go to. */
@@ -29,6 +31,12 @@ export interface HandlerContext {
   inspector?: Inspector;
   /** Exports a run's weights (safetensors, the portable run file). */
   exportWeights?: (input: RequestInput<'runs/exportWeights'>) => Promise<RequestResult<'runs/exportWeights'>>;
+  /** The store this process uses and where that choice came from (store/open-store.ts chooseStore), for settings/get. */
+  storeChoice?: StoreChoice;
+  /** The settings file settings/get and settings/set read and write (store/settings.ts); absent: settings are refused. */
+  settingsFile?: string;
+  /** Restarts the process so saved settings take effect: the desktop app only (Electron's app.relaunch). */
+  relaunch?: () => void;
 }
 
 /** The supervisor, or an 'unavailable' error saying why this serve cannot do `what`. */
@@ -60,6 +68,14 @@ export function storeOf(ctx: HandlerContext): Store {
   let s = wrapped.get(runs);
   if (!s) wrapped.set(runs, (s = new SqliteStore(runs)));
   return s;
+}
+
+/**
+ * The estimator of the store the reads go through. Where this process trains nothing (serve on a
+ * shared store) it still answers, for this machine from its own runs and probes, and says so.
+ */
+export function estimatorOf(ctx: HandlerContext): Estimator {
+  return estimatorFor(storeOf(ctx), { trainsHere: ctx.supervisor !== undefined });
 }
 
 export type Handler<N extends RequestName> = (input: z.output<(typeof requests)[N]['input']>, ctx: HandlerContext) => RequestResult<N> | Promise<RequestResult<N>>;

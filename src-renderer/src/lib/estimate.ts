@@ -16,7 +16,7 @@ export function basisText(e: RunEstimate): string {
 export const memoryText = (e: RunEstimate): string => `training memory ≈ ${(e.peakBytes / 1024 ** 2).toFixed(0)} MB`;
 
 /** One line for a form or a card: the figure, or why there is none yet. */
-export function answerText(a: EstimateAnswer | null, measuring: boolean): string {
+export function answerText(a: Omit<EstimateAnswer, 'machine'> | null, measuring: boolean): string {
   if (a?.estimate) return `${expected(a.estimate)} on this machine (${basisText(a.estimate)})`;
   if (measuring) return 'measuring this machine (a few real training steps)…';
   if (a?.probeError) return `no estimate: ${a.probeError}`;

@@ -1,11 +1,12 @@
 /**
  * Hash routes, the same in Electron (file://) and in a browser (`vitlab serve`), so e2e tests can
- * navigate straight to a view: #/runs, #/launch, #/live, #/run/<id>, #/compare?ids=a,b,c.
+ * navigate straight to a view: #/runs, #/launch, #/live, #/settings, #/run/<id>, #/compare?ids=a,b,c.
  */
 export type Route =
   | { name: 'runs' }
   | { name: 'launch' }
   | { name: 'live' }
+  | { name: 'settings' }
   | { name: 'run'; id: string }
   | { name: 'compare'; ids: string[]; comparison: string | null; sweep: string | null }
   | { name: 'notfound'; path: string };
@@ -23,6 +24,8 @@ export function parseHash(hash: string): Route {
       return { name: 'launch' };
     case 'live':
       return { name: 'live' };
+    case 'settings':
+      return { name: 'settings' };
     case 'run':
       return parts[1] ? { name: 'run', id: parts[1] } : { name: 'runs' };
     case 'compare':
@@ -41,6 +44,7 @@ export const href = {
   runs: () => '#/runs',
   launch: () => '#/launch',
   live: () => '#/live',
+  settings: () => '#/settings',
   run: (id: string) => `#/run/${encodeURIComponent(id)}`,
   compare: (ids: string[]) => `#/compare${ids.length ? `?ids=${ids.map(encodeURIComponent).join(',')}` : ''}`,
   comparison: (id: string) => `#/compare?comparison=${encodeURIComponent(id)}`,

@@ -17,6 +17,8 @@ export type {
   RequestResult,
   RunEstimate,
   StoredRunEstimate,
+  SettingsInfo,
+  StoreSource,
   SweepEstimate,
   SystemInfo,
   VitlabBridge,
