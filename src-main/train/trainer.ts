@@ -109,14 +109,7 @@ export class Trainer {
   resume(dir: string): number {
     const { meta, weights, optimizer } = loadCheckpoint(dir);
     try {
-      for (const nv of this.model.params) {
-        const t = weights[nv.name];
-        if (!t) throw new Error(`checkpoint: ${dir} has no weight ${nv.name}`);
-        if (t.shape.join(',') !== nv.variable.shape.join(',')) {
-          throw new Error(`checkpoint: ${nv.name} has shape [${t.shape}] in ${dir}, the model needs [${nv.variable.shape}]`);
-        }
-        nv.variable.assign(t);
-      }
+      for (const { variable, value } of this.model.named(weights, dir)) variable.assign(value);
       if (!optimizer) throw new Error(`checkpoint: ${dir} has no optimizer state, so the run cannot be resumed from it`);
       this.optimizer.restore(meta.step, optimizer);
     } finally {

@@ -86,6 +86,21 @@ export class VitModel {
     return this.params;
   }
 
+  /**
+   * Every parameter with its entry in `weights` (by name), checked for presence and shape before
+   * anything is assigned; `source` (a checkpoint folder) goes into the error.
+   */
+  named<T extends { shape: readonly number[] }>(weights: Partial<Record<string, T>>, source?: string): { variable: tf.Variable; value: T }[] {
+    return this.params.map(({ name, variable }) => {
+      const value = weights[name];
+      if (!value) throw new Error(`checkpoint: ${source ? `${source} has ` : ''}no weight ${name}`);
+      if (value.shape.join(',') !== variable.shape.join(',')) {
+        throw new Error(`checkpoint: ${name} has shape [${value.shape}]${source ? ` in ${source}` : ''}, the model needs [${variable.shape}]`);
+      }
+      return { variable, value };
+    });
+  }
+
   trainableCount(): number {
     return this.params.reduce((s, v) => s + v.variable.size, 0);
   }
