@@ -142,9 +142,11 @@ export class LocalPart implements PartInstance {
     const { from, to, batch } = job;
     const count = to - from;
     const per = P * F;
+    // Before any tensor exists: a bad label throws here and leaks nothing.
+    const targets = targetsInto(batch.labels, from, to, k, job.smoothing, this.targets);
     // A copy: a backend that keeps JS arrays (cpu) must not alias the batch buffer.
     const x = tf.tensor3d(batch.x.slice(from * per, to * per), [count, P, F]);
-    const y = tf.tensor2d(targetsInto(batch.labels, from, to, k, job.smoothing, this.targets), [count, k]);
+    const y = tf.tensor2d(targets, [count, k]);
     const pred = this.pred.subarray(0, count);
     try {
       if (job.cmd === 'step') return { loss: partGradients(this.model, x, y, job.scale, job.dropoutSeed, this.grads, pred), pred, grads: this.grads };
