@@ -59,6 +59,12 @@ function erf(x: number): number {
   return s * y;
 }
 
+/** Each activation on one value (a new activation does not type-check until it is here). */
+const ACTIVATION = {
+  relu: (v: number) => Math.max(0, v),
+  gelu: (v: number) => 0.5 * v * (1 + erf(v * Math.SQRT1_2)),
+} satisfies Record<ModelConfig['activation'], (v: number) => number>;
+
 export function forwardWithAttention(c: ModelConfig, w: PlainWeights, patches: Float32Array): AttentionForward {
   const d = c.dim;
   const P = (c.image / c.patch) ** 2;
@@ -109,7 +115,8 @@ export function forwardWithAttention(c: ModelConfig, w: PlainWeights, patches: F
     const proj = linear(out, N, d, get(w, `${p}.mha.fc_out.weight`), get(w, `${p}.mha.fc_out.bias`));
     for (let i = 0; i < N * d; i++) x[i] += proj[i];
     const hid = linear(layerNorm(x, N, d, get(w, `${p}.norm2.norm.weight`), get(w, `${p}.norm2.norm.bias`)), N, d, get(w, `${p}.mlp.mlp.0.weight`), get(w, `${p}.mlp.mlp.0.bias`));
-    for (let i = 0; i < hid.length; i++) hid[i] = c.activation === 'relu' ? Math.max(0, hid[i]) : 0.5 * hid[i] * (1 + erf(hid[i] * Math.SQRT1_2));
+    const act = ACTIVATION[c.activation];
+    for (let i = 0; i < hid.length; i++) hid[i] = act(hid[i]);
     const mlp = linear(hid, N, c.mlp, get(w, `${p}.mlp.mlp.2.weight`), get(w, `${p}.mlp.mlp.2.bias`));
     const next = new Float32Array(N * d);
     for (let i = 0; i < N * d; i++) next[i] = x[i] + mlp[i];

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../vit/config.js';
+import { EVAL_CHUNK } from '../vit/memory.js';
 import { VitModel, patchify } from '../vit/model.js';
 import { affineOf, type Normalisation } from './normalisation.js';
 import type { PlainWeights } from './weights.js';
@@ -10,16 +11,13 @@ import type { PlainWeights } from './weights.js';
  * cut, in its evaluation chunk (250). This is what the mistakes view and the cross-framework test
  * compare against: the numbers a run's test accuracy was computed from.
  */
-const CHUNK = 250;
+const CHUNK = EVAL_CHUNK;
 
 export function modelFromWeights(config: RunConfig, weights: PlainWeights): VitModel {
   const model = new VitModel(config, config.seed);
-  for (const nv of model.namedVariables()) {
-    const t = weights[nv.name];
-    if (!t) throw new Error(`checkpoint: no weight ${nv.name}`);
-    if (t.shape.join(',') !== nv.variable.shape.join(',')) throw new Error(`checkpoint: ${nv.name} has shape [${t.shape}], the model needs [${nv.variable.shape}]`);
-    const v = tf.tensor(t.data, t.shape, 'float32');
-    nv.variable.assign(v);
+  for (const { variable, value } of model.named(weights)) {
+    const v = tf.tensor(value.data, value.shape, 'float32');
+    variable.assign(v);
     v.dispose();
   }
   return model;

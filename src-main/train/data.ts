@@ -1,6 +1,25 @@
 import { loadDataset } from '../data/datasets.js';
 import type { RunConfig } from '../vit/config.js';
-import type { TrainData } from './trainer.js';
+
+export interface Split {
+  images: Uint8Array; // count × side × side × channels, row-major HWC
+  labels: Uint8Array;
+  count: number;
+}
+
+export interface TrainData {
+  name: string;
+  image: number;
+  channels: number;
+  classes: string[];
+  train: Split;
+  test: Split;
+  /** Mean and std of the pixels in [0, 1], for normalisation. */
+  mean: number;
+  std: number;
+  /** A horizontal flip keeps the class (clothes), or not (digits). */
+  flipInvariant: boolean;
+}
 
 /** The run's data set, sliced as the config asks, with the pixel statistics used to normalise it. */
 export function prepareTrainData(config: RunConfig, dataDir?: string): TrainData {

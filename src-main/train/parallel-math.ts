@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { VitModel } from '../vit/model.js';
+import { partLoss } from './loss.js';
 
 /**
- * The math every tfjs instance runs on its part of a batch — the one loss of training: the part's
- * cross-entropy SUM times 1/B (B = the whole batch), so the parts' losses and gradients add up to
- * the mean over the whole batch up to float rounding (one part = the whole batch: the mean).
- * Gradients are written into one flat Float32Array in the model's parameter order (params.ts).
+ * The math every tfjs instance (this thread's and each helper's) runs on its part of a batch,
+ * over the one loss of loss.ts: a step's part loss is its cross-entropy sum times 1/B (B = the
+ * whole batch), so the parts' losses and gradients add up to the batch mean. Gradients are
+ * written into one flat Float32Array in the model's parameter order (params.ts).
  */
 
 /** Gradients of the part into `gradsOut`, its loss contribution, and its argmax predictions. */
@@ -23,7 +24,7 @@ export function partGradients(
   const { value, grads } = tf.variableGrads(() => {
     const logits = model.forward(x, true, dropoutSeed);
     predicted = tf.keep(logits.argMax(-1));
-    return tf.losses.softmaxCrossEntropy(y, logits, undefined, 0, tf.Reduction.SUM).mul(scale) as tf.Scalar;
+    return partLoss(y, logits, scale);
   }, vars);
   const loss = value.dataSync()[0];
   predOut.set((predicted as unknown as tf.Tensor).dataSync());
@@ -42,8 +43,7 @@ export function partEvaluate(model: VitModel, x: tf.Tensor3D, y: tf.Tensor2D, pr
   // dataSync outside tidy: returning read-back arrays from tidy makes it walk every element.
   const [lossT, predT] = tf.tidy(() => {
     const logits = model.forward(x, false);
-    const loss = tf.losses.softmaxCrossEntropy(y, logits, undefined, 0, tf.Reduction.SUM);
-    return [loss, logits.argMax(-1)];
+    return [partLoss(y, logits, 1), logits.argMax(-1)];
   });
   const loss = lossT.dataSync()[0];
   predOut.set(predT.dataSync());

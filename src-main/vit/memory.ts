@@ -1,4 +1,4 @@
-import type { RunConfig } from './config.js';
+import type { ModelConfig, RunConfig } from './config.js';
 import { computeCost } from './cost.js';
 import { tokens } from './tokens.js';
 
@@ -59,6 +59,8 @@ export const EVAL_ACTIVATION_FACTOR = 0.8;
  * `improved` preset (GELU) grows the heap to 614 MB against 358 MB for the same model with ReLU.
  */
 export const GELU_ACTIVATION_FACTOR = 1.7;
+/** Each activation's factor on the activation memory: a new activation does not type-check until it is here. */
+const ACTIVATION_MEMORY = { relu: 1, gelu: GELU_ACTIVATION_FACTOR } satisfies Record<ModelConfig['activation'], number>;
 
 /**
  * The largest linear memory the tfjs wasm build can grow to: emscripten's getHeapMax() in
@@ -139,7 +141,7 @@ export function estimateMemory(c: RunConfig, opts: { instances?: number; data?: 
   // Each of the N instances computes its part of every batch and evaluation chunk (issue 13's
   // engine cuts both into N parts), in its own wasm heap.
   const part = (n: number) => Math.ceil(n / instances);
-  const activation = c.activation === 'gelu' ? GELU_ACTIVATION_FACTOR : 1;
+  const activation = ACTIVATION_MEMORY[c.activation];
   const trainActivations = forwardActivationFloats(c, part(c.batch)) * (1 + ACTIVATION_GRADIENT_FACTOR) * activation * f;
   const evalActivations = forwardActivationFloats(c, part(Math.min(EVAL_CHUNK, Math.max(1, data.testCount)))) * EVAL_ACTIVATION_FACTOR * activation * f;
   // Each further instance: its own heap (weights, gradients and its part's activations, counted in

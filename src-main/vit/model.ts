@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { tokens, type ModelConfig } from './config.js';
+import { fastOps } from './fast.js';
+import { vitForward, type ModelOps } from './forward.js';
 import { paramSpecs, type ParamSpec } from './params.js';
-import { attentionCore, attentionCoreInference, linear } from './fast.js';
-import { fusedLayerNorm } from './kernels/layer-norm.js';
-import { activate, referenceForward } from './reference.js';
+import { referenceOps } from './reference.js';
+import { weightTree, type VitWeights } from './weights.js';
+
+export type { Block, Linear, Norm, VitWeights } from './weights.js';
 
 /**
  * The seed's ViT as plain tfjs variables and ops (no tf.layers), so that every op it uses has a
@@ -13,34 +16,13 @@ import { activate, referenceForward } from './reference.js';
  * XNNPACK on wasm).
  *
  * The parameters are declared once in params.ts (names follow the PyTorch module names of the seed
- * report; qkv is one [dim, 3·dim] matrix like PyTorch's).
+ * report; qkv is one [dim, 3·dim] matrix like PyTorch's); the forward pass is written once in
+ * forward.ts over an op set, the reference one or the fast one.
  */
 
-export interface Linear {
-  w: tf.Variable; // [in, out]
-  b: tf.Variable; // [out]
-}
-export interface Norm {
-  g: tf.Variable;
-  b: tf.Variable;
-}
-export interface Block {
-  norm1: Norm;
-  qkv: Linear;
-  fcOut: Linear;
-  norm2: Norm;
-  mlp1: Linear;
-  mlp2: Linear;
-}
-
-export interface VitWeights {
-  patch: Linear;
-  cls: tf.Variable; // [1, 1, dim]
-  pos: tf.Variable; // [1, N, dim]
-  blocks: Block[];
-  headNorm: Norm;
-  head: Linear;
-}
+/** The op sets forward.ts runs over, by the name a model is built with. */
+export const OP_SETS = { reference: referenceOps, fast: fastOps } satisfies Record<string, ModelOps>;
+export type OpSetName = keyof typeof OP_SETS;
 
 let modelCounter = 0;
 
@@ -58,33 +40,6 @@ function seedStream(seed: number): () => number {
   };
 }
 
-/** The weight tree the forward passes read, from the flat parameter list (by role). */
-function weightTree(c: ModelConfig, params: { variable: tf.Variable; spec: ParamSpec }[]): VitWeights {
-  const top: Partial<Record<string, tf.Variable>> = {};
-  const blocks: Record<string, tf.Variable>[] = Array.from({ length: c.depth }, () => ({}));
-  for (const { variable, spec } of params) {
-    const r = spec.role;
-    const key = 'part' in r ? `${r.of}.${r.part}` : r.of;
-    if ('block' in r) blocks[r.block][key] = variable;
-    else top[key] = variable;
-  }
-  const need = (m: Partial<Record<string, tf.Variable>>, k: string) => {
-    const v = m[k];
-    if (!v) throw new Error(`model: no parameter for ${k}`);
-    return v;
-  };
-  const lin = (m: Partial<Record<string, tf.Variable>>, of: string): Linear => ({ w: need(m, `${of}.w`), b: need(m, `${of}.b`) });
-  const norm = (m: Partial<Record<string, tf.Variable>>, of: string): Norm => ({ g: need(m, `${of}.g`), b: need(m, `${of}.b`) });
-  return {
-    patch: lin(top, 'patch'),
-    cls: need(top, 'cls'),
-    pos: need(top, 'pos'),
-    blocks: blocks.map((b) => ({ norm1: norm(b, 'norm1'), qkv: lin(b, 'qkv'), fcOut: lin(b, 'fcOut'), norm2: norm(b, 'norm2'), mlp1: lin(b, 'mlp1'), mlp2: lin(b, 'mlp2') })),
-    headNorm: norm(top, 'headNorm'),
-    head: lin(top, 'head'),
-  };
-}
-
 export class VitModel {
   readonly weights: VitWeights;
   readonly tokens: number;
@@ -97,7 +52,7 @@ export class VitModel {
     readonly config: ModelConfig,
     seed = 0,
     /** `auto`: the optimised formulation where the backend has its kernels (wasm), else the reference. */
-    readonly kernels: 'auto' | 'fast' | 'reference' = 'auto',
+    readonly kernels: 'auto' | OpSetName = 'auto',
   ) {
     this.tokens = tokens(config);
     this.headDim = config.dim / config.heads;
@@ -131,56 +86,46 @@ export class VitModel {
     return this.params;
   }
 
+  /**
+   * Every parameter with its entry in `weights` (by name), checked for presence and shape before
+   * anything is assigned; `source` (a checkpoint folder) goes into the error.
+   */
+  named<T extends { shape: readonly number[] }>(weights: Partial<Record<string, T>>, source?: string): { variable: tf.Variable; value: T }[] {
+    return this.params.map(({ name, variable }) => {
+      const value = weights[name];
+      if (!value) throw new Error(`checkpoint: ${source ? `${source} has ` : ''}no weight ${name}`);
+      if (value.shape.join(',') !== variable.shape.join(',')) {
+        throw new Error(`checkpoint: ${name} has shape [${value.shape}]${source ? ` in ${source}` : ''}, the model needs [${variable.shape}]`);
+      }
+      return { variable, value };
+    });
+  }
+
   trainableCount(): number {
     return this.params.reduce((s, v) => s + v.variable.size, 0);
   }
 
   /**
    * Logits [B, classes] from patches [B, N-1, p·p·C] (see `patchify`). `training` turns dropout on;
-   * `dropoutSeed` makes it reproducible. Uses the optimised formulation (fused linear layers with
-   * plain-matMul gradients, the SIMD attention kernel) where the backend has it, else the reference.
+   * `dropoutSeed` makes it reproducible. Runs the fast op set where the backend has its kernels,
+   * else the reference (see `useFast`).
    */
   forward(patches: tf.Tensor3D, training = false, dropoutSeed = 0): tf.Tensor2D {
-    return this.useFast() ? this.fastForward(patches, training, dropoutSeed) : referenceForward(this.config, this.weights, patches, training, dropoutSeed);
+    return vitForward(this.ops(), this.config, this.weights, patches, training, dropoutSeed);
   }
 
-  /** Whether forward() takes the optimised path on the current backend. */
+  /** The op set forward() runs over on the current backend. */
+  ops(): ModelOps {
+    return OP_SETS[this.useFast() ? 'fast' : 'reference'];
+  }
+
+  /** Whether forward() takes the fast op set on the current backend. */
   useFast(): boolean {
     if (this.kernels === 'reference') return false;
     if (this.kernels === 'fast') return true;
     // On cpu the reference stays the default: its profile is what the MACs test counts, and cpu is
     // a last-resort backend. tensorflow has native batched matMuls.
     return tf.getBackend() === 'wasm';
-  }
-
-  private fastForward(patches: tf.Tensor3D, training: boolean, dropoutSeed: number): tf.Tensor2D {
-    const c = this.config;
-    const w = this.weights;
-    const [B, P, F] = patches.shape;
-    const N = P + 1;
-    const d = c.dim;
-    let dropCounter = 0;
-    const drop = <T extends tf.Tensor>(x: T): T => (training && c.dropout > 0 ? (tf.dropout(x, c.dropout, undefined, dropoutSeed + dropCounter++) as T) : x);
-    const shape = { B, N, heads: c.heads, headDim: this.headDim };
-    // Under a gradient tape the attention keeps its probabilities for the backward pass.
-    const tape = training || tf.engine().state.gradientDepth > 0;
-
-    const emb = linear(patches.reshape([B * P, F]), w.patch.w, w.patch.b).reshape([B, P, d]);
-    // A broadcast add, not tf.tile: tile's gradient is one slice and one add per sample (200
-    // dispatches a step at batch 100), a broadcast add's is one sum.
-    const cls = tf.zeros([B, 1, d]).add(w.cls);
-    let x: tf.Tensor2D = tf.concat([cls, emb], 1).add(w.pos).reshape([B * N, d]);
-
-    for (const blk of w.blocks) {
-      const qkv = linear(fusedLayerNorm(x, blk.norm1.g, blk.norm1.b), blk.qkv.w, blk.qkv.b);
-      const att = tape ? attentionCore(qkv, shape) : attentionCoreInference(qkv, shape);
-      x = x.add(linear(att, blk.fcOut.w, blk.fcOut.b));
-      const xn = fusedLayerNorm(x, blk.norm2.g, blk.norm2.b);
-      const h = c.activation === 'relu' ? linear(xn, blk.mlp1.w, blk.mlp1.b, 'relu') : activate(linear(xn, blk.mlp1.w, blk.mlp1.b), c.activation);
-      x = x.add(drop(linear(drop(h), blk.mlp2.w, blk.mlp2.b)));
-    }
-    const clsOut = x.reshape([B, N, d]).slice([0, 0, 0], [B, 1, d]).reshape([B, d]) as tf.Tensor2D;
-    return linear(fusedLayerNorm(clsOut, w.headNorm.g, w.headNorm.b), w.head.w, w.head.b);
   }
 
   dispose(): void {

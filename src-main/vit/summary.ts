@@ -1,5 +1,8 @@
 import { type ModelConfig } from './config.js';
 
+/** PyTorch's printout of each activation module (a new activation does not type-check until it is here). */
+const TORCH_ACTIVATION = { relu: 'ReLU()', gelu: "GELU(approximate='none')" } satisfies Record<ModelConfig['activation'], string>;
+
 /**
  * The model as PyTorch's `print(model)` shows it, module names as in the seed report, so a user can
  * paste it into a report beside the seed's. A ModuleList of identical blocks folds to `(0-3): 4 x`.
@@ -7,7 +10,7 @@ import { type ModelConfig } from './config.js';
 export function modelSummary(c: ModelConfig): string {
   const linear = (i: number, o: number) => `Linear(in_features=${i}, out_features=${o}, bias=True)`;
   const layerNorm = `LayerNorm((${c.dim},), eps=1e-05, elementwise_affine=True)`;
-  const act = c.activation === 'relu' ? 'ReLU()' : "GELU(approximate='none')";
+  const act = TORCH_ACTIVATION[c.activation];
   const dropout = `Dropout(p=${c.dropout}, inplace=False)`;
 
   const mlpItems =

@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src-main/train/backend.js';
 import { prepareTrainData } from '../../src-main/train/data.js';
@@ -40,5 +43,24 @@ describe('trainer in process', () => {
       byN.set(N, losses[0]);
     }
     for (const N of [2, 3, 4]) expect(Math.abs(byN.get(N)! - byN.get(1)!) / byN.get(1)!, `N = ${N}`).toBeLessThan(1e-3);
+  });
+
+  it('writes a checkpoint every epoch with or without an onCheckpoint listener', async () => {
+    const config = resolveConfig({ epochs: 2, limitTrain: 100, limitTest: 50 }, 'tiny');
+    const data = prepareTrainData(config);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-ckpt-'));
+    try {
+      for (const [sub, events] of [['quiet', {}], ['told', { onCheckpoint: () => {} }]] as const) {
+        const t = new Trainer(config, data, 1);
+        try {
+          await t.run(path.join(root, sub), events);
+        } finally {
+          t.dispose();
+        }
+        expect(fs.readdirSync(path.join(root, sub)).sort(), sub).toEqual(['epoch-0001', 'epoch-0002']);
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -134,3 +134,21 @@ describe('built model: what the engine registered', () => {
     }
   });
 });
+
+describe('weights by name', () => {
+  it('pairs every parameter with its weight, and names a missing one or a wrong shape before anything is assigned', () => {
+    const c = { ...SEED_CONFIG, depth: 1 };
+    const m = new VitModel(c, 1);
+    try {
+      const weights: Record<string, { shape: number[] }> = Object.fromEntries(m.params.map((p) => [p.name, { shape: [...p.variable.shape] }]));
+      expect(m.named(weights).map((e) => e.variable)).toEqual(m.params.map((p) => p.variable));
+      const { 'mlp_head.1.bias': _gone, ...missing } = weights;
+      expect(() => m.named(missing, '/ck/epoch-0001')).toThrow('checkpoint: /ck/epoch-0001 has no weight mlp_head.1.bias');
+      expect(() => m.named(missing)).toThrow('checkpoint: no weight mlp_head.1.bias');
+      const wrong = { ...weights, cls_token: { shape: [1, 2, c.dim] } };
+      expect(() => m.named(wrong, 'here')).toThrow(`checkpoint: cls_token has shape [1,2,${c.dim}] in here, the model needs [1,1,${c.dim}]`);
+    } finally {
+      m.dispose();
+    }
+  });
+});

@@ -134,6 +134,23 @@ describe.each([1, 2, 3, 4])('data-parallel step on %i instance(s)', (N) => {
     expect(a.correct).toBe(b.correct);
   });
 
+  it('names a label outside the classes in any part, and the next step is unaffected', () => {
+    const x = batch(7);
+    const labels = data.train.labels.slice(0, B);
+    const before = t.gradients(x, labels);
+    const want = { loss: before.loss, correct: before.correct, grads: before.grads.slice() };
+    const bad = labels.slice();
+    // The last sample: in the last part, so with N > 1 the earlier parts have begun on helpers.
+    bad[B - 1] = config.classes;
+    const tensors = tf.memory().numTensors;
+    expect(() => t.gradients(x, bad)).toThrow(`label ${config.classes} of sample ${B - 1} is not a class from 0 to ${config.classes - 1}`);
+    expect(tf.memory().numTensors).toBe(tensors);
+    const after = t.gradients(x, labels);
+    expect(after.loss).toBe(want.loss);
+    expect(after.correct).toBe(want.correct);
+    expect(relErr(after.grads, want.grads)).toBe(0);
+  });
+
   it('keeps the tensor count flat over steps', () => {
     const counts: number[] = [];
     for (let s = 0; s < 3; s++) {
