@@ -148,6 +148,30 @@ describe('softmax module (simd.ts)', () => {
     }
   });
 
+  it('softmax’s exp keeps its relative error near float32 rounding over the whole range it keeps (above −80)', () => {
+    // Rows [0, x]: the second probability is e^x / (1 + e^x), so every x probes the exp itself.
+    // Float32 inputs (the kernel's): the error measured is the exp's, not the input's rounding.
+    const xs = Array.from({ length: 2001 }, (_, i) => Math.fround(-79.99 + (79.99 * i) / 2000));
+    xs.forEach((x, r) => F.set([0, x, 0, 0], r * 4));
+    k.softmax(0, 2, xs.length, 16);
+    const worst = Math.max(...xs.map((x, r) => Math.abs(F[r * 4 + 1] / (Math.exp(x) / (1 + Math.exp(x))) - 1)));
+    expect(worst).toBeLessThan(1e-6);
+    expect(worst).toBeGreaterThan(0);
+  });
+
+  it('transposeScaled writes scale·srcᵀ and zeroes the pad columns, leaving the rest alone', () => {
+    const [n, cols, ld, ldt, scale] = [7, 5, 9, 12, 0.5];
+    const src = rand(n * ld, 13, 4);
+    F.set(src, 0);
+    const dst = 200;
+    F.fill(9, dst, dst + cols * ldt + 4);
+    k.transposeScaled(0, ld * 4, n, cols, dst * 4, ldt, f32Bits(scale));
+    for (let c = 0; c < cols; c++) {
+      for (let j = 0; j < ldt; j++) expect(F[dst + c * ldt + j]).toBe(j < n ? Math.fround(scale * src[j * ld + c]) : 0);
+    }
+    expect(F[dst + cols * ldt]).toBe(9);
+  });
+
   it('softmax of strided rows equals the plain formula', () => {
     const rows = 3;
     const n = 7;
