@@ -98,9 +98,10 @@ describe('AdamW over a flat buffer', () => {
   });
 });
 
-describe('softmax module (simd.ts)', () => {
+// The module without and (where the runtime has relaxed SIMD) with FMA in the softmax's exp.
+for (const fma of [false, ...(relaxedSimd() ? [true] : [])]) describe(`softmax module (simd.ts)${fma ? ' with relaxed-SIMD FMA' : ''}`, () => {
   const mem = new WebAssembly.Memory({ initial: 4 });
-  const k = elementwiseKernels(mem);
+  const k = elementwiseKernels(mem, fma);
   const F = new Float32Array(mem.buffer);
 
   it('softmax gives exact zeros, never subnormals, for entries far below the row maximum', () => {
@@ -172,11 +173,11 @@ describe('softmax module (simd.ts)', () => {
     expect(F[dst + cols * ldt]).toBe(9);
   });
 
-  it('softmax of strided rows equals the plain formula', () => {
+  // n = 7, 5, 1: pad lanes in the last vector; n = 4, 8: none.
+  for (const n of [7, 5, 1, 4, 8]) it(`softmax of strided rows equals the plain formula, n = ${n}`, () => {
     const rows = 3;
-    const n = 7;
-    const stride = 8;
-    const x = rand(rows * stride, 9, 20);
+    const stride = 12;
+    const x = rand(rows * stride, 9 + n, 20);
     F.set(x, 0);
     k.softmax(0, n, rows, stride * 4);
     for (let r = 0; r < rows; r++) {
@@ -185,6 +186,9 @@ describe('softmax module (simd.ts)', () => {
       const e = row.map((v) => Math.exp(v - mx));
       const s = e.reduce((p, q) => p + q, 0);
       expect(maxRelErr(F.subarray(r * stride, r * stride + n), e.map((v) => v / s))).toBeLessThan(1e-5);
+      // Past the row's last vector nothing is written.
+      const end = r * stride + 4 * Math.ceil(n / 4);
+      expect(Array.from(F.subarray(end, (r + 1) * stride))).toEqual(Array.from(x.subarray(end, (r + 1) * stride)));
     }
   });
 });

@@ -75,11 +75,15 @@ export const SIMD = {
   'v128.load32_splat': 0x09,
   'v128.store': 0x0b,
   'v128.const': 0x0c,
+  'i8x16.shuffle': 0x0d,
+  'i32x4.splat': 0x11,
   'f32x4.splat': 0x13,
   'f32x4.extract_lane': 0x1f,
   'f32x4.gt': 0x44,
+  'i32x4.lt_s': 0x39,
   'f32x4.ge': 0x46,
   'v128.and': 0x4e,
+  'v128.bitselect': 0x52,
   'f32x4.nearest': 0x6a,
   'i32x4.shl': 0xab,
   'i32x4.add': 0xae,
@@ -87,12 +91,15 @@ export const SIMD = {
   'f32x4.add': 0xe4,
   'f32x4.sub': 0xe5,
   'f32x4.mul': 0xe6,
+  'f32x4.div': 0xe7,
   'f32x4.max': 0xe9,
   /** Pseudo-maximum b < a ? a : b: one x86 maxps, where f32x4.max's NaN and ±0 rules cost ≈ 7 instructions. */
   'f32x4.pmax': 0xeb,
   'i32x4.trunc_sat_f32x4_s': 0xf8,
   /** Relaxed SIMD: a·b + c, fused or not (the engine's choice). */
   'f32x4.relaxed_madd': 0x105,
+  /** Relaxed SIMD: −(a·b) + c, fused or not. */
+  'f32x4.relaxed_nmadd': 0x106,
 } as const;
 
 /** Memory immediates: alignment 2^2 (4 bytes) and a byte offset. */
