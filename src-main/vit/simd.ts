@@ -16,7 +16,7 @@
  */
 
 import {
-  add, block, br, brIf, f32add, f32c, f32load, f32max, f32store, funcBody, geS, get, i32c, inc, loop,
+  add, and, block, br, brIf, f32add, f32c, f32load, f32max, f32store, funcBody, geS, get, i32c, inc, loop, ltS,
   moduleBytes as assemble, mul, OP, set, simd, splat, sub, vadd, vload, vmax, vmul, vstore, F32, I32, V128,
 } from './kernels/wasm-encode.js';
 import { relaxedSimd } from './kernels/gemm.js';
@@ -169,21 +169,52 @@ function reluMaskBody(): number[] {
  * transposeScaled(src, ld, n, cols, dst, ldt, scaleBits): dst[c·ldt + j] = scale·src[j·ld + c] for
  * j < n, c < cols, and 0 for n ≤ j < ldt (ld in bytes, ldt in floats). The attention's Kᵀ and Vᵀ
  * per (sample, head): the same loop in JS over tfjs-wasm's heap took 1.6 ms of the forward's
- * 7 ms (its F.fill for the pad another ≈ 0.6), here ≈ 0.2 (bench/attention.ts).
+ * 7 ms (its F.fill for the pad another ≈ 0.6), one float at a time here ≈ 0.16–0.3, and with the
+ * 4 × 4 blocks (4 row loads, 8 shuffles, 4 stores) for j < n − n mod 4, c < cols − cols mod 4,
+ * the rest one float at a time, 0.15 → 0.07–0.12 ms (bench/attention.ts, load 8).
  */
 function transposeScaledBody(): number[] {
   const [SRC, LD, Nn, COLS, DST, LDT, SCALE] = [0, 1, 2, 3, 4, 5, 6];
-  const [Lc, Lj, PS, PD] = [7, 8, 9, 10];
-  const [S] = [11];
+  const [Lc, Lj, PS, PD, N4, C4] = [7, 8, 9, 10, 11, 12];
+  const [S] = [13];
+  const [R0, R1, R2, R3, T0, T1, T2, T3, VS] = [14, 15, 16, 17, 18, 19, 20, 21, 22];
+  // a 4 × 4 block at (j = Lj, c = Lc): PS = src + j·ld + 4c, PD = dst + 4(c·ldt + j)
+  const rowsAt = [R0, R1, R2, R3].flatMap((r, i) => [...get(PS), ...(i ? [...get(LD), ...i32c(i), ...mul, ...add] : []), ...vload(), ...set(r)]);
+  const pair = (a: number, b: number, lanes: number[], to: number) => [...get(a), ...get(b), ...shuffle(lanes), ...set(to)];
+  const out = (i: number, a: number, b: number, lanes: number[]) => [
+    ...get(PD), ...(i ? [...get(LDT), ...i32c(4 * i), ...mul, ...add] : []),
+    ...get(a), ...get(b), ...shuffle(lanes), ...get(VS), ...vmul, ...vstore(),
+  ];
+  const blockAt = [
+    ...get(SRC), ...get(Lj), ...get(LD), ...mul, ...add, ...get(Lc), ...i32c(4), ...mul, ...add, ...set(PS),
+    ...get(DST), ...get(Lc), ...get(LDT), ...mul, ...get(Lj), ...add, ...i32c(4), ...mul, ...add, ...set(PD),
+    ...rowsAt,
+    ...pair(R0, R1, [0, 4, 1, 5], T0), ...pair(R0, R1, [2, 6, 3, 7], T1), ...pair(R2, R3, [0, 4, 1, 5], T2), ...pair(R2, R3, [2, 6, 3, 7], T3),
+    ...out(0, T0, T2, [0, 1, 4, 5]), ...out(1, T0, T2, [2, 3, 6, 7]), ...out(2, T1, T3, [0, 1, 4, 5]), ...out(3, T1, T3, [2, 3, 6, 7]),
+  ];
+  const blocks = [
+    ...i32c(0), ...set(Lc),
+    ...block(loop(get(Lc), get(C4), geS, brIf(1),
+      i32c(0), set(Lj),
+      block(loop(get(Lj), get(N4), geS, brIf(1), blockAt, inc(Lj, i32c(4)), br(0))),
+      inc(Lc, i32c(4)), br(0))),
+  ];
+  // every column: its rows not in a block (from n4 where c < c4, else from 0), then the pad
   const col = [
-    ...get(SRC), ...get(Lc), ...i32c(4), ...mul, ...add, ...set(PS),
-    ...get(DST), ...get(Lc), ...get(LDT), ...mul, ...i32c(4), ...mul, ...add, ...set(PD),
-    ...i32c(0), ...set(Lj),
+    ...get(N4), ...i32c(0), ...get(Lc), ...get(C4), ...ltS, OP.select, ...set(Lj),
+    ...get(SRC), ...get(Lc), ...i32c(4), ...mul, ...add, ...get(Lj), ...get(LD), ...mul, ...add, ...set(PS),
+    ...get(DST), ...get(Lc), ...get(LDT), ...mul, ...get(Lj), ...add, ...i32c(4), ...mul, ...add, ...set(PD),
     ...block(loop(get(Lj), get(Nn), geS, brIf(1), get(PD), get(PS), f32load(), get(S), f32mulOp, f32store(), inc(PS, get(LD)), inc(PD, i32c(4)), inc(Lj, i32c(1)), br(0))),
     ...block(loop(get(Lj), get(LDT), geS, brIf(1), get(PD), f32c(0), f32store(), inc(PD, i32c(4)), inc(Lj, i32c(1)), br(0))),
   ];
-  const body = [...get(SCALE), ...reinterpret, ...set(S), ...block(loop(get(Lc), get(COLS), geS, brIf(1), col, inc(Lc, i32c(1)), br(0)))];
-  return funcBody([[4, I32], [1, F32]], body);
+  const body = [
+    ...get(SCALE), ...reinterpret, ...set(S), ...get(S), ...splat, ...set(VS),
+    ...get(Nn), ...i32c(-4), ...and, ...set(N4), ...get(COLS), ...i32c(-4), ...and, ...set(C4),
+    ...blocks,
+    ...i32c(0), ...set(Lc),
+    ...block(loop(get(Lc), get(COLS), geS, brIf(1), col, inc(Lc, i32c(1)), br(0))),
+  ];
+  return funcBody([[6, I32], [1, F32], [9, V128]], body);
 }
 
 // LayerNorm over rows of d = 4·nv floats (the math: kernels/layer-norm.ts), sums in float32.

@@ -160,11 +160,12 @@ for (const fma of [false, ...(relaxedSimd() ? [true] : [])]) describe(`softmax m
     expect(worst).toBeGreaterThan(0);
   });
 
-  it('transposeScaled writes scale·srcᵀ and zeroes the pad columns, leaving the rest alone', () => {
-    const [n, cols, ld, ldt, scale] = [7, 5, 9, 12, 0.5];
+  // [n, cols, ld, ldt]: 4 × 4 blocks plus row and column tails; blocks only (the seed's heads); tails only
+  for (const [n, cols, ld, ldt] of [[7, 5, 9, 12], [50, 16, 192, 52], [3, 2, 5, 4], [8, 4, 4, 8]]) it(`transposeScaled writes scale·srcᵀ and zeroes the pad columns, leaving the rest alone (${n} × ${cols})`, () => {
+    const scale = 0.5;
     const src = rand(n * ld, 13, 4);
     F.set(src, 0);
-    const dst = 200;
+    const dst = n * ld + 8;
     F.fill(9, dst, dst + cols * ldt + 4);
     k.transposeScaled(0, ld * 4, n, cols, dst * 4, ldt, f32Bits(scale));
     for (let c = 0; c < cols; c++) {

@@ -43,6 +43,7 @@ export const OP = {
   br: 0x0c,
   br_if: 0x0d,
   end: 0x0b,
+  select: 0x1b,
   'local.get': 0x20,
   'local.set': 0x21,
   'f32.load': 0x2a,
@@ -50,6 +51,7 @@ export const OP = {
   'i32.const': 0x41,
   'f32.const': 0x43,
   'i32.eqz': 0x45,
+  'i32.lt_s': 0x48,
   'i32.gt_s': 0x4a,
   'i32.ge_s': 0x4e,
   'i32.add': 0x6a,
@@ -115,6 +117,7 @@ export const mul = [OP['i32.mul']];
 export const and = [OP['i32.and']];
 export const eqz = [OP['i32.eqz']];
 export const gtS = [OP['i32.gt_s']];
+export const ltS = [OP['i32.lt_s']];
 export const geS = [OP['i32.ge_s']];
 /** Block type 0x40: no result. */
 export const block = (...body: number[][]) => [OP.block, 0x40, ...body.flat(), OP.end];
