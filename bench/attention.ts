@@ -10,23 +10,14 @@ import { attentionCore, attentionCoreInference } from '../src-main/vit/kernels/a
 import { gemmKernel } from '../src-main/vit/kernels/gemm.js';
 import { wasmMemory, type WasmBackendLike } from '../src-main/vit/kernels/plumbing.js';
 import { elementwiseKernels, f32Bits } from '../src-main/vit/simd.js';
+import { bestOf } from './best-of.js';
 
 const { values } = parseArgs({ options: { reps: { type: 'string', default: '20' } } });
 const reps = Number(values.reps);
 const load = () => fs.readFileSync('/proc/loadavg', 'utf8').trim();
 console.log(`load average: ${load()}`);
 
-/** The fastest of `reps` calls after one warm-up: on a shared machine the minimum is the figure least disturbed by neighbours. */
-function time(fn: () => void): number {
-  fn();
-  let best = Infinity;
-  for (let r = 0; r < reps; r++) {
-    const t = performance.now();
-    fn();
-    best = Math.min(best, performance.now() - t);
-  }
-  return best;
-}
+const time = (fn: () => void) => bestOf(reps, fn);
 const row = (label: string, ms: number) => console.log(`${ms.toFixed(3).padStart(8)} ms  ${label}`);
 
 await selectBackend('wasm');

@@ -16,8 +16,8 @@
  */
 
 import {
-  add, and, block, br, brIf, f32add, f32c, f32load, f32max, f32store, funcBody, geS, get, i32c, inc, loop, ltS,
-  moduleBytes as assemble, mul, OP, set, simd, splat, sub, vadd, vload, vmax, vmul, vstore, F32, I32, V128,
+  add, and, block, br, brIf, f32add, f32c, f32load, f32store, funcBody, geS, get, i32c, inc, loop, ltS,
+  moduleBytes as assemble, mul, OP, set, simd, splat, sub, vadd, vload, vmul, vstore, F32, I32, V128,
 } from './kernels/wasm-encode.js';
 import { relaxedSimd } from './kernels/gemm.js';
 
