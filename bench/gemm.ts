@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GEMM_FLAGS, gemmKernel, relaxedSimd, type GemmShape } from '../src-main/vit/kernels/gemm.js';
+import { bestOf } from './best-of.js';
 
 const { values } = parseArgs({
   options: { chunk: { type: 'string', default: '256' }, reps: { type: 'string', default: '20' }, tiles: { type: 'string', default: '4x2,6x2,4x3,3x4,2x4' }, xnnpack: { type: 'boolean', default: false } },
@@ -37,17 +38,7 @@ const B0 = 8 << 20;
 const C0 = 12 << 20;
 const CHUNK = Number(values.chunk);
 
-/** The fastest of `reps` calls after one warm-up: on a shared machine the minimum is the figure least disturbed by neighbours. */
-function time(fn: () => void): number {
-  fn();
-  let best = Infinity;
-  for (let r = 0; r < reps; r++) {
-    const t = performance.now();
-    fn();
-    best = Math.min(best, performance.now() - t);
-  }
-  return best;
-}
+const time = (fn: () => void) => bestOf(reps, fn);
 
 const tiles: GemmShape[] = values.tiles.split(',').flatMap((t) => {
   const [mr, nv] = t.split('x').map(Number);

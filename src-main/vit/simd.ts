@@ -3,20 +3,23 @@
  * small WebAssembly SIMD module (f32x4), on tfjs-wasm's heap itself (the module imports its memory;
  * elsewhere it gets a memory of its own):
  *
- *   softmax(P, n, rows, stride): each row (stride bytes apart) becomes the softmax of its first n.
+ *   softmax(P, n, rows, stride): each row (stride bytes apart) becomes the softmax of its first n
+ *     (n ≥ 1; the rest of its last vector becomes 0).
  *   softmaxGrad(P, D, nv, rows, stride, scaleBits): D := scale·P∘(D − rowsum(P∘D)) over nv vectors
  *     a row, flushed to 0 below float32's normal range (scale passed as its float32 bits).
  *   reluMask(dy, y, g, nv): g := dy where y > 0, else 0, over nv vectors.
  *   layerNorm / layerNormGrad: LayerNorm over rows of 4·nv floats, both directions.
+ *   transposeScaled: the attention's scale·Kᵀ and Vᵀ per head.
  *
  * Emitted from this file at load time with the encoder of kernels/wasm-encode.ts. The attention's
  * matrix products use the gemm of kernels/gemm.ts.
  */
 
 import {
-  add, block, br, brIf, f32add, f32c, f32load, f32max, f32store, funcBody, geS, get, i32c, inc, loop,
-  moduleBytes as assemble, mul, OP, set, simd, splat, vadd, vload, vmax, vmul, vstore, F32, I32, V128,
+  add, and, block, br, brIf, f32add, f32c, f32load, f32store, funcBody, geS, get, i32c, inc, loop, ltS,
+  moduleBytes as assemble, mul, OP, set, simd, splat, sub, vadd, vload, vmul, vstore, F32, I32, V128,
 } from './kernels/wasm-encode.js';
+import { relaxedSimd } from './kernels/gemm.js';
 
 // softmax(P, n, rows, stride): each of `rows` rows (stride bytes apart, stride ≥ 16·⌈n/4⌉) becomes
 // the softmax of its first n entries, 4 lanes at a time over ⌈n/4⌉ vectors (pad lanes are set to
@@ -27,61 +30,101 @@ const vgt = simd('f32x4.gt');
 const vge = simd('f32x4.ge');
 const vabs = simd('f32x4.abs');
 const vand = simd('v128.and');
-const vnearest = simd('f32x4.nearest');
-const i4trunc = simd('i32x4.trunc_sat_f32x4_s');
+const vpmax = simd('f32x4.pmax');
 const i4add = simd('i32x4.add');
 const i4shl = simd('i32x4.shl');
 const lane = (l: number) => simd('f32x4.extract_lane', l);
 const f32div = [OP['f32.div']];
 const shrS = [OP['i32.shr_s']];
+const f32mulOp = [OP['f32.mul']];
+const f32sqrt = [OP['f32.sqrt']];
+const reinterpret = [OP['f32.reinterpret_i32']];
 
 /**
- * x := exp(x) for x ≤ 0, and exactly 0 below −80: x = n·ln2 + r, e^r by Taylor to degree 6, 2^n
- * via the exponent bits (x clamped at −87 for that). The cut at −80 keeps every probability of a
+ * x := exp(x) for x ≤ 0, and exactly 0 below −80: x = n·ln2 + r with |r| ≤ ln2/2, e^r by a
+ * degree-5 minimax polynomial (relative error 2.2e-7 in float32, fitted on Chebyshev nodes), 2^n
+ * by the exponent bits (x clamped at −87 for that). The cut at −80 keeps every probability of a
  * softmax row normal: e^−80 / (row sum ≤ row length) stays above float32's smallest normal for rows
  * up to 10⁵ long, where e^−87 / sum went subnormal as attention sharpens — and subnormal operands
  * slow x86 floating point down (see README "Performance").
+ *
+ * n is rounded by adding 1.5·2²³ (the float's mantissa then holds n in its low bits, so shifting
+ * those bits left by 23 gives n's exponent field directly), and the clamp is f32x4.pmax: V8 lowers
+ * f32x4.nearest + i32x4.trunc_sat_f32x4_s and f32x4.max (NaN / ±0 rules) to ≈ 20 x86 instructions
+ * where these take 4. Measured (bench/attention.ts, the 20,000 rows of 50 of one layer's forward): 3.1 → 2.0 ms.
  */
-function vexp(x: number, n: number, r: number, t: number, keep: number): number[] {
-  const c = [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720];
+const EXP_POLY = [1.0000001192092896, 0.9999997019767761, 0.49998894333839417, 0.16667574644088745, 0.04191538318991661, 0.008297653868794441];
+const ROUND_MAGIC = 12582912; // 1.5·2²³
+/** a·b + c and c − a·b: one relaxed-SIMD FMA each, or mul + add / sub. */
+const madd = (fma: boolean, a: number[], b: number[], c: number[]) => (fma ? [...a, ...b, ...c, ...simd('f32x4.relaxed_madd')] : [...a, ...b, ...vmul, ...c, ...vadd]);
+const nmadd = (fma: boolean, a: number[], b: number[], c: number[]) => (fma ? [...a, ...b, ...c, ...simd('f32x4.relaxed_nmadd')] : [...c, ...a, ...b, ...vmul, ...vsub]);
+function vexp(fma: boolean, x: number, n: number, r: number, t: number, keep: number): number[] {
+  const c = EXP_POLY;
   const out: number[] = [
     ...get(x), ...vsplatc(-80), ...vgt, ...set(keep),
-    ...get(x), ...vsplatc(-87), ...vmax, ...set(x),
-    ...get(x), ...vsplatc(Math.LOG2E), ...vmul, ...vnearest, ...set(n),
-    ...get(x), ...get(n), ...vsplatc(0.693359375), ...vmul, ...vsub,
-    ...get(n), ...vsplatc(-2.12194440e-4), ...vmul, ...vsub, ...set(r),
-    ...vsplatc(c[6]), ...set(t),
+    ...get(x), ...vsplatc(-87), ...vpmax, ...set(x),
+    // n (as j = n + 1.5·2²³), then r = x − n·ln2 in two parts (Cody–Waite)
+    ...madd(fma, get(x), vsplatc(Math.LOG2E), vsplatc(ROUND_MAGIC)), ...set(n),
+    ...get(n), ...vsplatc(ROUND_MAGIC), ...vsub, ...set(r),
+    ...nmadd(fma, get(r), vsplatc(0.693359375), get(x)),
+    ...set(t),
+    ...nmadd(fma, get(r), vsplatc(-2.12194440e-4), get(t)),
+    ...set(r),
+    ...vsplatc(c[5]), ...set(t),
   ];
-  for (let i = 5; i >= 0; i--) out.push(...get(t), ...get(r), ...vmul, ...vsplatc(c[i]), ...vadd, ...set(t));
-  const bias = simd('v128.const', ...[127, 0, 0, 0, 127, 0, 0, 0, 127, 0, 0, 0, 127, 0, 0, 0]);
-  out.push(...get(t), ...get(n), ...i4trunc, ...bias, ...i4add, ...i32c(23), ...i4shl, ...vmul, ...get(keep), ...vand, ...set(x));
+  for (let i = 4; i >= 0; i--) out.push(...madd(fma, get(t), get(r), vsplatc(c[i])), ...set(t));
+  const bias = simd('v128.const', ...[0, 0, 128, 63, 0, 0, 128, 63, 0, 0, 128, 63, 0, 0, 128, 63]); // 127 << 23 per lane
+  out.push(...get(t), ...get(n), ...i32c(23), ...i4shl, ...bias, ...i4add, ...vmul, ...get(keep), ...vand, ...set(x));
   return out;
 }
 
-function softmaxBody(): number[] {
+/** v := op over its 4 lanes, in every lane (two shuffles; no lane extracts, no scalar NaN rules). */
+const shuffle = (lanes: number[]) => simd('i8x16.shuffle', ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));
+const allLanes = (v: number, op: number[]) => [
+  ...get(v), ...get(v), ...get(v), ...shuffle([2, 3, 0, 1]), ...op, ...set(v),
+  ...get(v), ...get(v), ...get(v), ...shuffle([1, 0, 3, 2]), ...op, ...set(v),
+];
+
+/**
+ * softmax: per row, the pad lanes of its last vector are set to −1e30 with one bitselect (a lane
+ * mask made once per call; scalar stores into a vector that is loaded right after stall store
+ * forwarding), then the max, the exp and the sum, and the scaling by 1 / sum, reductions in vector
+ * registers. Measured (bench/attention.ts, one layer's 20,000 rows of 50): 2.0 → 1.5 ms (1.86
+ * without FMA, VITLAB_RELAXED_SIMD=0).
+ */
+function softmaxBody(fma: boolean): number[] {
   const [P, Nn, R, ST] = [0, 1, 2, 3];
-  const [Lr, Lj, Q, NV] = [4, 5, 6, 7];
-  const [VM, X, NN, RR, T, VA, KEEP] = [8, 9, 10, 11, 12, 13, 14];
-  const hreduce = (v: number, op: number[]) => [...get(v), ...lane(0), ...get(v), ...lane(1), ...op, ...get(v), ...lane(2), ...op, ...get(v), ...lane(3), ...op];
+  const [Lr, Lj, Q, NV, LAST] = [4, 5, 6, 7, 8];
+  const [VM, X, NN, RR, T, VA, KEEP, MASK] = [9, 10, 11, 12, 13, 14, 15, 16];
   const overVectors = (body: number[]) => [
     ...i32c(0), ...set(Lj), ...get(P), ...set(Q),
     ...block(loop(get(Lj), get(NV), geS, brIf(1), body, inc(Q, i32c(16)), inc(Lj, i32c(1)), br(0))),
   ];
+  const iota = simd('v128.const', ...[0, 1, 2, 3].flatMap((l) => [l, 0, 0, 0]));
   const row = [
-    ...get(Nn), ...i32c(3), ...add, ...i32c(2), ...shrS, ...set(NV),
-    ...get(Nn), ...set(Lj),
-    ...block(loop(get(Lj), get(NV), i32c(4), mul, geS, brIf(1), get(P), get(Lj), i32c(4), mul, add, f32c(-1e30), f32store(), inc(Lj, i32c(1)), br(0))),
+    // last vector: lanes ≥ n := −1e30
+    ...get(P), ...get(LAST), ...add,
+    ...vsplatc(-1e30), ...get(P), ...get(LAST), ...add, ...vload(), ...get(MASK), ...simd('v128.bitselect'),
+    ...vstore(),
     ...vsplatc(-1e30), ...set(VM),
-    ...overVectors([...get(VM), ...get(Q), ...vload(), ...vmax, ...set(VM)]),
-    ...hreduce(VM, f32max), ...splat, ...set(VM),
+    ...overVectors([...get(VM), ...get(Q), ...vload(), ...vpmax, ...set(VM)]),
+    ...allLanes(VM, vpmax),
     ...vsplatc(0), ...set(VA),
-    ...overVectors([...get(Q), ...vload(), ...get(VM), ...vsub, ...set(X), ...vexp(X, NN, RR, T, KEEP), ...get(Q), ...get(X), ...vstore(), ...get(VA), ...get(X), ...vadd, ...set(VA)]),
-    ...f32c(1), ...hreduce(VA, f32add), ...f32div, ...splat, ...set(VM),
+    ...overVectors([...get(Q), ...vload(), ...get(VM), ...vsub, ...set(X), ...vexp(fma, X, NN, RR, T, KEEP), ...get(Q), ...get(X), ...vstore(), ...get(VA), ...get(X), ...vadd, ...set(VA)]),
+    ...allLanes(VA, vadd),
+    ...vsplatc(1), ...get(VA), ...simd('f32x4.div'), ...set(VM),
     ...overVectors([...get(Q), ...get(Q), ...vload(), ...get(VM), ...vmul, ...vstore()]),
     ...inc(P, get(ST)),
   ];
-  const body = block(loop(get(Lr), get(R), geS, brIf(1), row, inc(Lr, i32c(1)), br(0)));
-  return funcBody([[4, I32], [7, V128]], body);
+  const body = [
+    ...get(Nn), ...i32c(3), ...add, ...i32c(2), ...shrS, ...set(NV),
+    ...get(NV), ...i32c(1), ...sub, ...i32c(16), ...mul, ...set(LAST),
+    // MASK lane l: n − 1 < 4·(nv − 1) + l, i.e. the lane is past the row (all ones: take the −1e30)
+    ...get(Nn), ...i32c(1), ...sub, ...simd('i32x4.splat'), ...get(LAST), ...i32c(2), ...shrS, ...simd('i32x4.splat'), ...iota, ...i4add, ...simd('i32x4.lt_s'),
+    ...set(MASK),
+    ...block(loop(get(Lr), get(R), geS, brIf(1), row, inc(Lr, i32c(1)), br(0))),
+  ];
+  return funcBody([[5, I32], [8, V128]], body);
 }
 
 const hsum = (v: number) => [...get(v), ...lane(0), ...get(v), ...lane(1), ...f32add, ...get(v), ...lane(2), ...f32add, ...get(v), ...lane(3), ...f32add];
@@ -122,10 +165,59 @@ function reluMaskBody(): number[] {
   return funcBody([[1, I32]], body);
 }
 
+/**
+ * transposeScaled(src, ld, n, cols, dst, ldt, scaleBits): dst[c·ldt + j] = scale·src[j·ld + c] for
+ * j < n, c < cols, and 0 for n ≤ j < ldt (ld in bytes, ldt in floats). The attention's Kᵀ and Vᵀ
+ * per (sample, head): the same loop in JS over tfjs-wasm's heap took 1.6 ms of the forward's
+ * 7 ms (its F.fill for the pad another ≈ 0.6), one float at a time here ≈ 0.16–0.3, and with the
+ * 4 × 4 blocks (4 row loads, 8 shuffles, 4 stores) for j < n − n mod 4, c < cols − cols mod 4,
+ * the rest one float at a time, 0.15 → 0.07–0.12 ms (bench/attention.ts, load 8).
+ */
+function transposeScaledBody(): number[] {
+  const [SRC, LD, Nn, COLS, DST, LDT, SCALE] = [0, 1, 2, 3, 4, 5, 6];
+  const [Lc, Lj, PS, PD, N4, C4] = [7, 8, 9, 10, 11, 12];
+  const [S] = [13];
+  const [R0, R1, R2, R3, T0, T1, T2, T3, VS] = [14, 15, 16, 17, 18, 19, 20, 21, 22];
+  // a 4 × 4 block at (j = Lj, c = Lc): PS = src + j·ld + 4c, PD = dst + 4(c·ldt + j)
+  const rowsAt = [R0, R1, R2, R3].flatMap((r, i) => [...get(PS), ...(i ? [...get(LD), ...i32c(i), ...mul, ...add] : []), ...vload(), ...set(r)]);
+  const pair = (a: number, b: number, lanes: number[], to: number) => [...get(a), ...get(b), ...shuffle(lanes), ...set(to)];
+  const out = (i: number, a: number, b: number, lanes: number[]) => [
+    ...get(PD), ...(i ? [...get(LDT), ...i32c(4 * i), ...mul, ...add] : []),
+    ...get(a), ...get(b), ...shuffle(lanes), ...get(VS), ...vmul, ...vstore(),
+  ];
+  const blockAt = [
+    ...get(SRC), ...get(Lj), ...get(LD), ...mul, ...add, ...get(Lc), ...i32c(4), ...mul, ...add, ...set(PS),
+    ...get(DST), ...get(Lc), ...get(LDT), ...mul, ...get(Lj), ...add, ...i32c(4), ...mul, ...add, ...set(PD),
+    ...rowsAt,
+    ...pair(R0, R1, [0, 4, 1, 5], T0), ...pair(R0, R1, [2, 6, 3, 7], T1), ...pair(R2, R3, [0, 4, 1, 5], T2), ...pair(R2, R3, [2, 6, 3, 7], T3),
+    ...out(0, T0, T2, [0, 1, 4, 5]), ...out(1, T0, T2, [2, 3, 6, 7]), ...out(2, T1, T3, [0, 1, 4, 5]), ...out(3, T1, T3, [2, 3, 6, 7]),
+  ];
+  const blocks = [
+    ...i32c(0), ...set(Lc),
+    ...block(loop(get(Lc), get(C4), geS, brIf(1),
+      i32c(0), set(Lj),
+      block(loop(get(Lj), get(N4), geS, brIf(1), blockAt, inc(Lj, i32c(4)), br(0))),
+      inc(Lc, i32c(4)), br(0))),
+  ];
+  // every column: its rows not in a block (from n4 where c < c4, else from 0), then the pad
+  const col = [
+    ...get(N4), ...i32c(0), ...get(Lc), ...get(C4), ...ltS, OP.select, ...set(Lj),
+    ...get(SRC), ...get(Lc), ...i32c(4), ...mul, ...add, ...get(Lj), ...get(LD), ...mul, ...add, ...set(PS),
+    ...get(DST), ...get(Lc), ...get(LDT), ...mul, ...get(Lj), ...add, ...i32c(4), ...mul, ...add, ...set(PD),
+    ...block(loop(get(Lj), get(Nn), geS, brIf(1), get(PD), get(PS), f32load(), get(S), f32mulOp, f32store(), inc(PS, get(LD)), inc(PD, i32c(4)), inc(Lj, i32c(1)), br(0))),
+    ...block(loop(get(Lj), get(LDT), geS, brIf(1), get(PD), f32c(0), f32store(), inc(PD, i32c(4)), inc(Lj, i32c(1)), br(0))),
+  ];
+  const body = [
+    ...get(SCALE), ...reinterpret, ...set(S), ...get(S), ...splat, ...set(VS),
+    ...get(Nn), ...i32c(-4), ...and, ...set(N4), ...get(COLS), ...i32c(-4), ...and, ...set(C4),
+    ...blocks,
+    ...i32c(0), ...set(Lc),
+    ...block(loop(get(Lc), get(COLS), geS, brIf(1), col, inc(Lc, i32c(1)), br(0))),
+  ];
+  return funcBody([[6, I32], [1, F32], [9, V128]], body);
+}
+
 // LayerNorm over rows of d = 4·nv floats (the math: kernels/layer-norm.ts), sums in float32.
-const f32mulOp = [OP['f32.mul']];
-const f32sqrt = [OP['f32.sqrt']];
-const reinterpret = [OP['f32.reinterpret_i32']];
 
 /** `body` once per vector of a row, with each [local, base] pointer stepping 16 bytes from its base. */
 function overRow(lj: number, nv: number, ptrs: [number, number][], body: number[]): number[] {
@@ -202,13 +294,14 @@ function layerNormGradBody(): number[] {
   return funcBody([[9, I32], [7, V128], [1, F32]], body);
 }
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
+function moduleBytes(fma: boolean): Uint8Array<ArrayBuffer> {
   return assemble([
-    { name: 'softmax', i32Params: 4, code: softmaxBody() },
+    { name: 'softmax', i32Params: 4, code: softmaxBody(fma) },
     { name: 'softmaxGrad', i32Params: 6, code: softmaxGradBody() },
     { name: 'reluMask', i32Params: 4, code: reluMaskBody() },
     { name: 'layerNorm', i32Params: 8, code: layerNormBody() },
     { name: 'layerNormGrad', i32Params: 9, code: layerNormGradBody() },
+    { name: 'transposeScaled', i32Params: 7, code: transposeScaledBody() },
   ]);
 }
 
@@ -218,17 +311,25 @@ export interface ElementwiseKernels {
   reluMask: (dy: number, y: number, g: number, nv: number) => void;
   layerNorm: (x: number, g: number, b: number, y: number, stats: number, rows: number, nv: number, epsBits: number) => void;
   layerNormGrad: (dy: number, x: number, g: number, stats: number, dx: number, dg: number, db: number, rows: number, nv: number) => void;
+  transposeScaled: (src: number, ld: number, n: number, cols: number, dst: number, ldt: number, scaleBits: number) => void;
 }
 
 /** A float32's bits as an i32 (how softmaxGrad takes its scale). */
 export const f32Bits = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0];
 
-let compiled: WebAssembly.Module | null = null;
+const compiled = new Map<boolean, WebAssembly.Module>();
 
-/** The kernels bound to a memory (tfjs-wasm's heap, or one of our own). */
-export function elementwiseKernels(memory: WebAssembly.Memory): ElementwiseKernels {
-  compiled ??= new WebAssembly.Module(moduleBytes());
-  const e = new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports;
-  const names = ['softmax', 'softmaxGrad', 'reluMask', 'layerNorm', 'layerNormGrad'] as const;
+/**
+ * The kernels bound to a memory (tfjs-wasm's heap, or one of our own); `fma`: the softmax's exp
+ * with relaxed-SIMD multiply-adds (the runtime's default, as for the gemm).
+ */
+export function elementwiseKernels(memory: WebAssembly.Memory, fma = relaxedSimd()): ElementwiseKernels {
+  let mod = compiled.get(fma);
+  if (!mod) {
+    mod = new WebAssembly.Module(moduleBytes(fma));
+    compiled.set(fma, mod);
+  }
+  const e = new WebAssembly.Instance(mod, { env: { mem: memory } }).exports;
+  const names = ['softmax', 'softmaxGrad', 'reluMask', 'layerNorm', 'layerNormGrad', 'transposeScaled'] as const;
   return Object.fromEntries(names.map((n) => [n, e[n]])) as unknown as ElementwiseKernels;
 }

@@ -98,9 +98,10 @@ describe('AdamW over a flat buffer', () => {
   });
 });
 
-describe('softmax module (simd.ts)', () => {
+// The module without and (where the runtime has relaxed SIMD) with FMA in the softmax's exp.
+for (const fma of [false, ...(relaxedSimd() ? [true] : [])]) describe(`softmax module (simd.ts)${fma ? ' with relaxed-SIMD FMA' : ''}`, () => {
   const mem = new WebAssembly.Memory({ initial: 4 });
-  const k = elementwiseKernels(mem);
+  const k = elementwiseKernels(mem, fma);
   const F = new Float32Array(mem.buffer);
 
   it('softmax gives exact zeros, never subnormals, for entries far below the row maximum', () => {
@@ -148,11 +149,36 @@ describe('softmax module (simd.ts)', () => {
     }
   });
 
-  it('softmax of strided rows equals the plain formula', () => {
+  it('softmax’s exp keeps its relative error near float32 rounding over the whole range it keeps (above −80)', () => {
+    // Rows [0, x]: the second probability is e^x / (1 + e^x), so every x probes the exp itself.
+    // Float32 inputs (the kernel's): the error measured is the exp's, not the input's rounding.
+    const xs = Array.from({ length: 2001 }, (_, i) => Math.fround(-79.99 + (79.99 * i) / 2000));
+    xs.forEach((x, r) => F.set([0, x, 0, 0], r * 4));
+    k.softmax(0, 2, xs.length, 16);
+    const worst = Math.max(...xs.map((x, r) => Math.abs(F[r * 4 + 1] / (Math.exp(x) / (1 + Math.exp(x))) - 1)));
+    expect(worst).toBeLessThan(1e-6);
+    expect(worst).toBeGreaterThan(0);
+  });
+
+  // [n, cols, ld, ldt]: 4 × 4 blocks plus row and column tails; blocks only (the seed's heads); tails only
+  for (const [n, cols, ld, ldt] of [[7, 5, 9, 12], [50, 16, 192, 52], [3, 2, 5, 4], [8, 4, 4, 8]]) it(`transposeScaled writes scale·srcᵀ and zeroes the pad columns, leaving the rest alone (${n} × ${cols})`, () => {
+    const scale = 0.5;
+    const src = rand(n * ld, 13, 4);
+    F.set(src, 0);
+    const dst = n * ld + 8;
+    F.fill(9, dst, dst + cols * ldt + 4);
+    k.transposeScaled(0, ld * 4, n, cols, dst * 4, ldt, f32Bits(scale));
+    for (let c = 0; c < cols; c++) {
+      for (let j = 0; j < ldt; j++) expect(F[dst + c * ldt + j]).toBe(j < n ? Math.fround(scale * src[j * ld + c]) : 0);
+    }
+    expect(F[dst + cols * ldt]).toBe(9);
+  });
+
+  // n = 7, 5, 1: pad lanes in the last vector; n = 4, 8: none.
+  for (const n of [7, 5, 1, 4, 8]) it(`softmax of strided rows equals the plain formula, n = ${n}`, () => {
     const rows = 3;
-    const n = 7;
-    const stride = 8;
-    const x = rand(rows * stride, 9, 20);
+    const stride = 12;
+    const x = rand(rows * stride, 9 + n, 20);
     F.set(x, 0);
     k.softmax(0, n, rows, stride * 4);
     for (let r = 0; r < rows; r++) {
@@ -161,6 +187,9 @@ describe('softmax module (simd.ts)', () => {
       const e = row.map((v) => Math.exp(v - mx));
       const s = e.reduce((p, q) => p + q, 0);
       expect(maxRelErr(F.subarray(r * stride, r * stride + n), e.map((v) => v / s))).toBeLessThan(1e-5);
+      // Past the row's last vector nothing is written.
+      const end = r * stride + 4 * Math.ceil(n / 4);
+      expect(Array.from(F.subarray(end, (r + 1) * stride))).toEqual(Array.from(x.subarray(end, (r + 1) * stride)));
     }
   });
 });

@@ -35,10 +35,9 @@ function layoutOf(s: AttnShape): { B: number; N: number; h: number; hd: number; 
  */
 function attentionForward(k: Heap, s: AttnShape, qkv: number, out: number, p: number, scratch: number): void {
   const { B, N, h, hd, d, ld, scale, Np } = layoutOf(s);
-  const F = new Float32Array(k.mem.buffer);
   const kt = scratch; // [hd, Np], zero past N
   const sScratch = scratch + hd * Np * 4; // [N, Np]
-  const q0 = qkv >> 2;
+  const scaleBits = f32Bits(scale);
   for (let b = 0; b < B; b++) {
     const r0 = b * N;
     for (let hh = 0; hh < h; hh++) {
@@ -46,8 +45,7 @@ function attentionForward(k: Heap, s: AttnShape, qkv: number, out: number, p: nu
       const koff = qoff + d;
       const voff = qoff + 2 * d;
       // scale·Kᵀ into [hd, Np]; the zero pad columns make S's pad lanes 0 and keep the gemm on whole vectors
-      const ktf = kt >> 2;
-      transposeInto(F, q0 + koff, ld, N, hd, ktf, Np, scale);
+      k.transposeScaled(qkv + koff * 4, ld * 4, N, hd, kt, Np, scaleBits);
       const sp = p >= 0 ? p + (b * h + hh) * N * Np * 4 : sScratch;
       k.gemm(N, Np, hd, qkv + qoff * 4, ld * 4, 4, kt, Np * 4, sp, Np * 4, 0, 0);
       k.softmax(sp, N, N, Np * 4);
@@ -59,12 +57,10 @@ function attentionForward(k: Heap, s: AttnShape, qkv: number, out: number, p: nu
 /** Backward: dV = Pᵀ·dO, dP = dO·Vᵀ, dS = scale·P∘(dP − rowsum(P∘dP)), dQ = dS·K, dK = dSᵀ·Q. */
 function attentionBackward(k: Heap, s: AttnShape, dO: number, qkv: number, p: number, dqkv: number, scratch: number): void {
   const { B, N, h, hd, d, ld, scale, Np } = layoutOf(s);
-  const F = new Float32Array(k.mem.buffer);
   const vt = scratch; // [hd, Np], zero past N
   const dp = scratch + hd * Np * 4; // [N, Np]
-  const q0 = qkv >> 2;
-  const vtf = vt >> 2;
   const scaleBits = f32Bits(scale);
+  const oneBits = f32Bits(1);
   for (let b = 0; b < B; b++) {
     const r0 = b * N;
     for (let hh = 0; hh < h; hh++) {
@@ -72,7 +68,7 @@ function attentionBackward(k: Heap, s: AttnShape, dO: number, qkv: number, p: nu
       const koff = qoff + d;
       const voff = qoff + 2 * d;
       const ooff = r0 * d + hh * hd;
-      transposeInto(F, q0 + voff, ld, N, hd, vtf, Np, 1);
+      k.transposeScaled(qkv + voff * 4, ld * 4, N, hd, vt, Np, oneBits);
       const pb = p + (b * h + hh) * N * Np * 4;
       // dP over Np columns (pads 0: P's pads are 0 too, so dS's pads are 0)
       k.gemm(N, Np, hd, dO + ooff * 4, d * 4, 4, vt, Np * 4, dp, Np * 4, 0, 0);
@@ -87,15 +83,6 @@ function attentionBackward(k: Heap, s: AttnShape, dO: number, qkv: number, p: nu
 /** Rows of scores / probabilities are padded to whole f32x4 vectors. */
 const padded = (n: number) => Math.ceil(n / 4) * 4;
 const scratchBytes = (s: AttnShape) => (s.headDim + s.N) * padded(s.N) * 4;
-
-/** dst[c, j] = scale·src[j, c] for j < n, c < hd (src rows `ld` floats apart), 0 for n ≤ j < ldt. */
-function transposeInto(F: Float32Array, src: number, ld: number, n: number, hd: number, dst: number, ldt: number, scale: number): void {
-  for (let j = 0; j < n; j++) {
-    const at = src + j * ld;
-    for (let c = 0; c < hd; c++) F[dst + c * ldt + j] = F[at + c] * scale;
-  }
-  for (let c = 0; c < hd; c++) F.fill(0, dst + c * ldt + n, dst + c * ldt + ldt);
-}
 
 type Attrs = AttnShape & { keepP: boolean };
 

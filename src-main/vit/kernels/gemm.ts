@@ -19,6 +19,8 @@ import {
  * and row tails one row at a time. Measured on this machine (bench/gemm.ts, best of 15, load 6–8):
  * 2 × 16 with FMA was the best tile on every training shape, 38–54 GFLOP/s (4×8: 36–45, 3×8,
  * 2×12, 2×8, 4×4 lower; 6×8 and 3×16 spill: 7–15), against 12–30 for tfjs's matMul (XNNPACK).
+ * Unrolling the k loop by 2 or 4 halved it (≈ 25 GFLOP/s on every shape, alternating runs at load
+ * 10): V8 then spills the tile's registers.
  *
  * Where the runtime has relaxed SIMD (Electron's V8; Node 20 behind a V8 flag, which we set), the
  * multiply-add is `f32x4.relaxed_madd` (one FMA on x86 with FMA3); else f32x4.mul + f32x4.add. The

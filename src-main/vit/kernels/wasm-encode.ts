@@ -43,6 +43,7 @@ export const OP = {
   br: 0x0c,
   br_if: 0x0d,
   end: 0x0b,
+  select: 0x1b,
   'local.get': 0x20,
   'local.set': 0x21,
   'f32.load': 0x2a,
@@ -50,6 +51,7 @@ export const OP = {
   'i32.const': 0x41,
   'f32.const': 0x43,
   'i32.eqz': 0x45,
+  'i32.lt_s': 0x48,
   'i32.gt_s': 0x4a,
   'i32.ge_s': 0x4e,
   'i32.add': 0x6a,
@@ -75,11 +77,15 @@ export const SIMD = {
   'v128.load32_splat': 0x09,
   'v128.store': 0x0b,
   'v128.const': 0x0c,
+  'i8x16.shuffle': 0x0d,
+  'i32x4.splat': 0x11,
   'f32x4.splat': 0x13,
   'f32x4.extract_lane': 0x1f,
   'f32x4.gt': 0x44,
+  'i32x4.lt_s': 0x39,
   'f32x4.ge': 0x46,
   'v128.and': 0x4e,
+  'v128.bitselect': 0x52,
   'f32x4.nearest': 0x6a,
   'i32x4.shl': 0xab,
   'i32x4.add': 0xae,
@@ -87,10 +93,15 @@ export const SIMD = {
   'f32x4.add': 0xe4,
   'f32x4.sub': 0xe5,
   'f32x4.mul': 0xe6,
+  'f32x4.div': 0xe7,
   'f32x4.max': 0xe9,
+  /** Pseudo-maximum b < a ? a : b: one x86 maxps, where f32x4.max's NaN and ±0 rules cost ≈ 7 instructions. */
+  'f32x4.pmax': 0xeb,
   'i32x4.trunc_sat_f32x4_s': 0xf8,
   /** Relaxed SIMD: a·b + c, fused or not (the engine's choice). */
   'f32x4.relaxed_madd': 0x105,
+  /** Relaxed SIMD: −(a·b) + c, fused or not. */
+  'f32x4.relaxed_nmadd': 0x106,
 } as const;
 
 /** Memory immediates: alignment 2^2 (4 bytes) and a byte offset. */
@@ -106,6 +117,7 @@ export const mul = [OP['i32.mul']];
 export const and = [OP['i32.and']];
 export const eqz = [OP['i32.eqz']];
 export const gtS = [OP['i32.gt_s']];
+export const ltS = [OP['i32.lt_s']];
 export const geS = [OP['i32.ge_s']];
 /** Block type 0x40: no result. */
 export const block = (...body: number[][]) => [OP.block, 0x40, ...body.flat(), OP.end];
