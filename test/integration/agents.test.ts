@@ -8,7 +8,9 @@ import { openStore } from '../../src-main/store/open-store.js';
 import type { Store } from '../../src-main/store/store.js';
 import { resolveConfig, type RunConfig } from '../../src-main/vit/config.js';
 import { sleep } from '../fixtures/wait.js';
+import pg from 'pg';
 import { startAgent as spawnAgent, type AgentProcess } from '../helpers/agent.js';
+import { openTestNet, type TestHost } from '../helpers/netns.js';
 import { usePostgres } from '../helpers/postgres.js';
 
 /**
@@ -16,24 +18,54 @@ import { usePostgres } from '../helpers/postgres.js';
  * PostgreSQL (a throwaway cluster) and on one SQLite file. Agents heartbeat every 200 ms, so a
  * killed agent's run is stale after 1.5 s (liveness.ts: 7.5 heartbeats), as every process agrees
  * through VITLAB_HEARTBEAT_MS.
+ *
+ * On PostgreSQL each agent is a separate test host where the machine allows (root, iproute2):
+ * its own network namespace whose only way to the database is a veth to this process's namespace
+ * (test/helpers/netns.ts), PostgreSQL listening on that network's address. Elsewhere they are
+ * plain processes, and the reason is logged.
  */
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-agents-'));
 const HEARTBEAT_MS = 200;
 const STALE_MS = 1500;
-const pgHolder = usePostgres();
+const testNet = openTestNet();
+const net = 'net' in testNet ? testNet.net : null;
+if (!net) console.warn(`agents run as plain processes, not separate test hosts: ${'unavailable' in testNet ? testNet.unavailable : ''}`);
+const pgHolder = usePostgres({ listen: net ? [net.hostAddress] : [] });
 
 const started: AgentProcess[] = [];
 afterAll(async () => {
   for (const a of started) if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGKILL');
   await Promise.all(started.map((a) => a.exited));
+  net?.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function startAgent(location: string, name: string, args: string[] = []): AgentProcess {
-  const a = spawnAgent(location, name, path.join(tmp, `work-${name}`), { args, env: { VITLAB_HEARTBEAT_MS: String(HEARTBEAT_MS), VITLAB_STEP_POINTS: '2' } });
+interface Agent extends AgentProcess {
+  /** Its test host, when it runs on one (PostgreSQL with network namespaces). */
+  host?: TestHost;
+}
+
+/** On PostgreSQL with a test network: on a new host of it, reaching the store at the database host's address. */
+function startAgent(location: string, name: string, args: string[] = []): Agent {
+  const onNet = net && location.startsWith('postgres://');
+  const host = onNet ? net.addHost() : undefined;
+  const where = host ? location.replace('@127.0.0.1:', `@${net!.hostAddress}:`) : location;
+  const a = spawnAgent(where, name, path.join(tmp, `work-${name}`), { args, exec: host?.exec, env: { VITLAB_HEARTBEAT_MS: String(HEARTBEAT_MS), VITLAB_STEP_POINTS: '2' } });
   started.push(a);
-  return a;
+  return { ...a, host };
+}
+
+/** The addresses PostgreSQL sees the database's clients connect from. */
+async function clientAddresses(url: string): Promise<string[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ a: string }>('SELECT DISTINCT host(client_addr) AS a FROM pg_stat_activity WHERE datname = current_database() AND client_addr IS NOT NULL');
+    return r.rows.map((x) => x.a).sort();
+  } finally {
+    await c.end();
+  }
 }
 
 /** Polls an async condition every 100 ms; throws naming what was awaited after the timeout. */
@@ -69,6 +101,14 @@ describe.each(backends)('vitlab agent on $kind', ({ kind, location: makeLocation
 
       const agents = ['a1', 'a2', 'a3'].map((n) => startAgent(location, n));
       await until('three agents registered and alive', async () => (await agentsOf(store).list()).filter((a) => a.alive).length === 3);
+      if (agents[0].host) {
+        // Each agent talks to the store from its own host's address, and this test from loopback.
+        const seen = await until('every agent connected from its host', async () => {
+          const got = await clientAddresses(location);
+          return agents.every((a) => got.includes(a.host!.address)) && got;
+        });
+        expect(seen).toEqual(['127.0.0.1', ...agents.map((a) => a.host!.address)].sort());
+      }
 
       // A run that has a stored checkpoint and epochs still to go: its agent is killed now.
       const victim = await until('a run with a stored checkpoint, mid-run', async () => {
