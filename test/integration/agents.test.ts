@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { agentsOf } from '../../src-main/store/agents.js';
 import { checkpointBlobsOf } from '../../src-main/store/checkpoint-blobs.js';
 import { openStore } from '../../src-main/store/open-store.js';
@@ -184,6 +184,58 @@ describe.each(backends)('vitlab agent on $kind', ({ kind, location: makeLocation
       expect(after.agent).toBe(`t2-${kind}`);
       expect(after.epochs.map((e) => e.epoch)).toEqual(Array.from({ length: after.epochsDone }, (_, i) => i + 1));
     } finally {
+      await store.close();
+    }
+  });
+
+  // Only where agents are separate hosts: a process cannot lose its network alone.
+  it.skipIf(kind !== 'postgres' || !net)(`a cut network: the cut-off agent's run is interrupted and resumed elsewhere; back online, the agent writes nothing more into it${net ? '' : ` (skipped: ${'unavailable' in testNet ? testNet.unavailable : ''})`}`, async () => {
+    const location = await makeLocation();
+    const store = await openStore(location, { staleMs: STALE_MS });
+    const db = new pg.Client({ connectionString: location });
+    // The cluster's stop ends this connection too when the test timed out before its finally.
+    db.on('error', () => {});
+    await db.connect();
+    try {
+      const id = await store.createRun({ config: tiny({ epochs: 8, seed: 11 }) });
+      const agents = [`n1-${kind}`, `n2-${kind}`].map((n) => startAgent(location, n));
+      onTestFailed(() => console.log(agents.map((a) => `${a.name} (exit ${a.child.exitCode ?? a.child.signalCode ?? 'none yet'}):\n${a.log()}`).join('\n')));
+      const claimed = await until('a stored checkpoint, mid-run', async () => {
+        const r = await store.get(id);
+        return (await checkpointBlobsOf(store).epochs(id)).length > 0 && r.status === 'running' && r.epochsDone < r.config.epochs && r.agent;
+      });
+      const cut = agents.find((a) => a.name === claimed)!;
+      const other = agents.find((a) => a !== cut)!;
+      cut.host!.down();
+      const logAtCut = cut.log().length;
+
+      // Its heartbeat stops reaching the store: the run is interrupted and the other agent resumes it.
+      const resumedFrom = Number(
+        (await until('the other agent resuming it', async () => new RegExp(`run ${id} \\(.*\\): resuming from the stored checkpoint of epoch (\\d+)`).exec(other.log())))[1],
+      );
+      expect(other.log()).toMatch(new RegExp(`run ${id} \\(.*\\) was interrupted on agent ${cut.name}: queued again`));
+      await until('an epoch written by the other agent', async () => (await store.get(id)).epochsDone > resumedFrom);
+      expect((await store.get(id)).agent).toBe(other.name);
+
+      // Back online, the cut-off agent finds the run is not its own any more and stops its worker.
+      cut.host!.up();
+      await until('the cut-off agent giving the run up', async () => cut.log().slice(logAtCut).includes(`run ${id}: no longer this agent's`));
+      await until('the run completed', async () => (await store.getStatus(id)) === 'completed');
+      const run = await store.get(id);
+      expect(run.agent).toBe(other.name);
+      expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(run.perClass.reduce((s, c) => s + c.total, 0)).toBe(300);
+      // What the cut-off agent stored after the cut (writes the store committed before the link
+      // went down, answered only when it came back) is at most the checkpoint the run resumed from.
+      const lateEpochs = [...cut.log().slice(logAtCut).matchAll(new RegExp(`run ${id} \\(.*\\): epoch (\\d+)/`, 'g'))].map((m) => Number(m[1]));
+      for (const e of lateEpochs) expect(e).toBeLessThanOrEqual(resumedFrom);
+      expect(cut.log().slice(logAtCut)).not.toContain(`run ${id} (${run.name}): completed`);
+      const blobs = await db.query<{ epoch: number; agent: string }>('SELECT epoch, agent FROM checkpoint_blobs WHERE run_id = $1 ORDER BY epoch', [id]);
+      for (const b of blobs.rows) expect([b.epoch, b.agent]).toEqual([b.epoch, b.epoch <= resumedFrom ? cut.name : other.name]);
+      for (const a of agents) a.child.kill('SIGTERM');
+      for (const a of agents) expect(await a.exited).toBe(0);
+    } finally {
+      await db.end();
       await store.close();
     }
   });
