@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
+import { sharedQueue } from '../../src-main/app/services/run-queue.js';
 import { agentsOf } from '../../src-main/store/agents.js';
 import { checkpointBlobsOf } from '../../src-main/store/checkpoint-blobs.js';
 import { openStore } from '../../src-main/store/open-store.js';
@@ -236,6 +237,45 @@ describe.each(backends)('vitlab agent on $kind', ({ kind, location: makeLocation
       for (const a of agents) expect(await a.exited).toBe(0);
     } finally {
       await db.end();
+      await store.close();
+    }
+  });
+
+  it('--concurrency 2: a run cancelled and queued again while its worker is stopping is trained by one worker at a time and completes once', async () => {
+    const location = await makeLocation();
+    const store = await openStore(location, { staleMs: STALE_MS });
+    try {
+      const id = await store.createRun({ config: tiny({ epochs: 10, seed: 5 }) });
+      const agent = startAgent(location, `c-${kind}`, ['--concurrency', '2']);
+      const queue = sharedQueue(store, undefined);
+      const logAt = agent.log().length;
+      // Three times: the dashboard's cancel then resume, both between two of the agent's
+      // heartbeats. The agent finds the run queued and not its own, stops its worker and, with a
+      // free slot, could claim the run again while that worker is still exiting. Whether it gets
+      // there first is timing (before the fix, about half the single tries failed), hence three.
+      for (let cycle = 1; cycle <= 3; cycle++) {
+        const since = (await checkpointBlobsOf(store).epochs(id)).at(-1) ?? 0;
+        await until(`a new stored checkpoint, mid-run (cycle ${cycle})`, async () => {
+          const r = await store.get(id);
+          return ((await checkpointBlobsOf(store).epochs(id)).at(-1) ?? 0) > since && r.status === 'running' && r.epochsDone < r.config.epochs;
+        });
+        await queue.cancel(id);
+        await queue.resume(id);
+      }
+      await until('the run completed', async () => (await store.getStatus(id)) === 'completed');
+      const run = await store.get(id);
+      expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(run.agent).toBe(agent.name);
+      const after = agent.log().slice(logAt);
+      // One new attempt per resume, the last ran to the end: none lost to the earlier worker's
+      // exit (its run then goes unheartbeaten, is interrupted and requeued), no problem on the way.
+      expect(after).not.toContain('problem:');
+      expect(after).not.toContain('was interrupted');
+      expect(after.split(`run ${id} (${run.name}): resuming`).length - 1).toBe(3);
+      expect(after.split(`run ${id} (${run.name}): completed, test acc`).length - 1).toBe(1);
+      agent.child.kill('SIGTERM');
+      expect(await agent.exited).toBe(0);
+    } finally {
       await store.close();
     }
   });
