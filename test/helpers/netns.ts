@@ -10,7 +10,8 @@
  *
  * Names are unique per run (a random tag) and the subnet S is one no interface here uses, so
  * parallel or leftover runs do not clash; close() removes every namespace and link, also when a
- * test failed, and on process exit if the test process dies first.
+ * test failed, and on process exit if the test process dies first; what a killed run left is
+ * removed by the next (removeLeftovers).
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -54,6 +55,30 @@ function freeSubnet(): number {
   throw new Error('no free 10.77.S.0/24 subnet for the test network');
 }
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Removes what an earlier run left when its process was killed before its exit hook ran (a
+ * `timeout` around vitest): every bridge of ours names its process in its alias, and one whose
+ * process is gone goes, with its namespaces (and so their veths).
+ */
+function removeLeftovers(): void {
+  const links = spawnSync('ip', ['-o', 'link', 'show', 'type', 'bridge'], { encoding: 'utf8' }).stdout ?? '';
+  for (const m of links.matchAll(/^\d+: (vt([0-9a-f]{6})b)[:@].*alias vitlab-test pid (\d+)/gm)) {
+    if (alive(Number(m[3]))) continue;
+    const namespaces = (spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '').split('\n').map((l) => l.split(' ')[0]);
+    for (const ns of namespaces.filter((n) => n.startsWith(`vitlab-${m[2]}-`))) spawnSync('ip', ['netns', 'del', ns]);
+    spawnSync('ip', ['link', 'del', m[1]]);
+  }
+}
+
 /** The test network, or why this machine cannot have one. */
 export function openTestNet(): { net: TestNet } | { unavailable: string } {
   if (process.platform !== 'linux') return { unavailable: `network namespaces are Linux-only (this is ${process.platform})` };
@@ -82,8 +107,10 @@ export function openTestNet(): { net: TestNet } | { unavailable: string } {
     // A namespace made and removed first: EPERM (an unprivileged container) shows here.
     ip(['netns', 'add', `vitlab-${tag}-probe`]);
     ip(['netns', 'del', `vitlab-${tag}-probe`]);
+    removeLeftovers();
     ip(['link', 'add', bridge, 'type', 'bridge']);
     bridgeMade = true;
+    ip(['link', 'set', bridge, 'alias', `vitlab-test pid ${process.pid}`]);
     ip(['addr', 'add', `${hostAddress}/24`, 'dev', bridge]);
     ip(['link', 'set', bridge, 'up']);
   } catch (e) {
