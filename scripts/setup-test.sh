@@ -12,6 +12,7 @@ PACKAGES=(
   python3-torch         # PyTorch, the reference in bench/ (and its tests)
   libopenblas0-pthread  # OpenBLAS for PyTorch: without it torch falls back to the reference BLAS (~7x slower)
   postgresql            # PostgreSQL server binaries: the store tests start a throwaway cluster (test/helpers/postgres.ts)
+  iproute2              # ip netns / veth: the agents test runs each agent as its own network host (test/helpers/netns.ts)
 )
 
 missing=()

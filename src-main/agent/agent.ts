@@ -183,7 +183,12 @@ export class Agent {
     const now = Date.now();
     for (const [id, at] of this.refused) if (now - at > REFUSAL_MS) this.refused.delete(id);
     while (!this.stopping && this.active.size < this.opts.concurrency) {
-      const filter = claimFilterOf(this.opts.accepts, [...this.refused.keys()]);
+      // Never a run this agent still has a worker for: one cancelled (or taken over) and queued
+      // again before that worker has exited would be launched beside it, and the old worker's end
+      // (active.delete, its folder removed) would then unhook the new one, whose run goes
+      // unheartbeaten and is interrupted. It is claimed once the old worker is gone (its end
+      // handler ticks again), here or by another agent.
+      const filter = claimFilterOf(this.opts.accepts, [...this.refused.keys(), ...this.active.keys()]);
       let run: RunSummary | null;
       try {
         run = await this.store.transaction(async (tx) => {

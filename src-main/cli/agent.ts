@@ -47,7 +47,12 @@ export async function runAgent(argv: string[], print: (s: string) => void): Prom
   const name = ((values.name as string | undefined) ?? `${host}-${process.pid}`).trim();
   if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/.test(name)) throw new UsageError(`--name "${name}": use letters, digits and . _ @ - (at most 100)`);
   const live = liveness();
-  const store = await openStore(storeLocation(values.store as string | undefined), { staleMs: live.staleMs });
+  // A transaction of this agent left waiting longer than the grace period (its network cut while
+  // it held its run's row lock, agents.owns) is rolled back by the server: otherwise the lock holds
+  // until TCP gives up, hours later, and no other agent can take the run over meanwhile. Without
+  // this the cut-network test of test/integration/agents.test.ts hung in 4 of 16 runs:
+  // the cut agent's session idle in transaction, the other agent's settleStale waiting on its lock.
+  const store = await openStore(storeLocation(values.store as string | undefined), { staleMs: live.staleMs, idleInTransactionMs: live.staleMs });
   const log = (line: string) => process.stderr.write(`vitlab agent: ${line}\n`);
   const agent = new Agent(store, {
     name,

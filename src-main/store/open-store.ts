@@ -19,6 +19,11 @@ export interface OpenStoreOptions {
   now?: () => Date;
   /** PostgreSQL: connections in the pool. Default 4. */
   poolSize?: number;
+  /**
+   * PostgreSQL: the server ends a session whose transaction waits on its client this long
+   * (idle_in_transaction_session_timeout), rolling it back and releasing its row locks. Default: never.
+   */
+  idleInTransactionMs?: number;
 }
 
 /** Where the store a process uses came from, strongest first (STORE_SOURCES order is the rule). */

@@ -89,6 +89,18 @@ export async function openPgStore(url: string, opts: PgStoreOptions): Promise<Pg
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 4, types, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its server emits on the pool; without a listener Node would exit.
   pool.on('error', () => {});
+  // A whole number of ms (the setting's unit), at least 1 (0 would mean never).
+  const idleMs = opts.idleInTransactionMs === undefined ? undefined : Math.max(1, Math.round(opts.idleInTransactionMs));
+  pool.on('connect', (client) => {
+    // A connection that breaks while checked out (Kysely holds one through a transaction) emits
+    // 'error' on its client, which pg-pool hears only while the client is idle in the pool:
+    // unheard, it ended the process (an agent whose link came back after a cut died of ECONNRESET,
+    // test/integration/agents.test.ts). The caller learns of it by its query's rejection, and the
+    // pool drops the broken client when it is released.
+    client.on('error', () => {});
+    // pg's documented per-connection setup: queued on the new client before any query of ours.
+    if (idleMs !== undefined) void client.query(`SET idle_in_transaction_session_timeout = ${idleMs}`).catch(() => {});
+  });
   try {
     await migratePostgres(pool, where, { readonly: opts.readonly });
   } catch (e) {

@@ -18,8 +18,10 @@ export interface AgentProcess {
  * per worker (several agents share this machine's cores; a run's numbers depend on its thread
  * count, not on its agent). `env` adds to the test's environment (e.g. VITLAB_HEARTBEAT_MS).
  */
-export function startAgent(location: string, name: string, workDir: string, opts: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): AgentProcess {
-  const child = spawn(process.execPath, [path.join(root, 'bin/vitlab.js'), 'agent', '--store', location, '--name', name, '--work', workDir, ...(opts.args ?? [])], {
+export function startAgent(location: string, name: string, workDir: string, opts: { args?: string[]; env?: NodeJS.ProcessEnv; exec?: string[] } = {}): AgentProcess {
+  // `exec` runs it on another test host (netns.ts: `ip netns exec NS`, which execs, so the child is the agent itself).
+  const [cmd, ...pre] = [...(opts.exec ?? []), process.execPath];
+  const child = spawn(cmd, [...pre, path.join(root, 'bin/vitlab.js'), 'agent', '--store', location, '--name', name, '--work', workDir, ...(opts.args ?? [])], {
     env: { ...process.env, VITLAB_TRAIN_THREADS: '1', ...opts.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

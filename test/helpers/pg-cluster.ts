@@ -1,7 +1,7 @@
 /**
  * A throwaway PostgreSQL cluster for tests: initdb in a temp folder, one free loopback port, its
- * unix socket in that folder, trust authentication for loopback only (initdb's default pg_hba
- * lines: local socket, 127.0.0.1/32, ::1/128; listen_addresses is 127.0.0.1), durability off
+ * unix socket in that folder, trust authentication for loopback (and opts.listen) only (initdb's default pg_hba
+ * lines: local socket, 127.0.0.1/32, ::1/128; listen_addresses is 127.0.0.1, plus opts.listen), durability off
  * (fsync) since it is thrown away. Stopped and removed at the end, also when a test fails, and on
  * process exit if the test process dies first.
  *
@@ -9,7 +9,7 @@
  * them the tests FAIL naming the package: CI installs it, so a skip would hide a broken setup.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,7 +64,16 @@ export interface PgCluster {
 
 let dbCounter = 0;
 
-export async function startPostgres(): Promise<PgCluster> {
+export interface PgClusterOptions {
+  /**
+   * More addresses to listen on besides 127.0.0.1 (e.g. the database host's side of the test
+   * network, test/helpers/netns.ts), each with trust for its /24 in pg_hba.conf. They must exist
+   * when the server starts.
+   */
+  listen?: string[];
+}
+
+export async function startPostgres(opts: PgClusterOptions = {}): Promise<PgCluster> {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'vitlab-pg-'));
   const remove = () => rmSync(dir, { recursive: true, force: true });
@@ -91,11 +100,13 @@ export async function startPostgres(): Promise<PgCluster> {
     const [icmd, iargs] = asOwner(join(bin, 'initdb'), ['-D', data, '-U', 'vitlab', '--auth=trust', '--no-sync', '--no-instructions', '-E', 'UTF8', '--locale=C']);
     const init = spawnSync(icmd, iargs, { encoding: 'utf8' });
     if (init.status !== 0) throw new Error(`initdb failed (${init.status}): ${init.stderr || init.stdout || init.error?.message}`);
+    const extra = opts.listen ?? [];
+    for (const address of extra) appendFileSync(join(data, 'pg_hba.conf'), `host all all ${address.replace(/\.\d+$/, '.0')}/24 trust\n`);
 
     const port = await freePort();
     const [pcmd, pargs] = asOwner(join(bin, 'postgres'), [
       '-D', data, '-p', String(port), '-k', dir,
-      '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+      '-c', `listen_addresses=${['127.0.0.1', ...extra].join(',')}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
       '-c', 'max_connections=60', '-c', 'shared_buffers=32MB',
     ]);
     let log = '';

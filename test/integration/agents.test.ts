@@ -1,14 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
+import { sharedQueue } from '../../src-main/app/services/run-queue.js';
 import { agentsOf } from '../../src-main/store/agents.js';
 import { checkpointBlobsOf } from '../../src-main/store/checkpoint-blobs.js';
 import { openStore } from '../../src-main/store/open-store.js';
 import type { Store } from '../../src-main/store/store.js';
 import { resolveConfig, type RunConfig } from '../../src-main/vit/config.js';
 import { sleep } from '../fixtures/wait.js';
+import pg from 'pg';
 import { startAgent as spawnAgent, type AgentProcess } from '../helpers/agent.js';
+import { openTestNet, type TestHost } from '../helpers/netns.js';
 import { usePostgres } from '../helpers/postgres.js';
 
 /**
@@ -16,24 +19,54 @@ import { usePostgres } from '../helpers/postgres.js';
  * PostgreSQL (a throwaway cluster) and on one SQLite file. Agents heartbeat every 200 ms, so a
  * killed agent's run is stale after 1.5 s (liveness.ts: 7.5 heartbeats), as every process agrees
  * through VITLAB_HEARTBEAT_MS.
+ *
+ * On PostgreSQL each agent is a separate test host where the machine allows (root, iproute2):
+ * its own network namespace whose only way to the database is a veth to this process's namespace
+ * (test/helpers/netns.ts), PostgreSQL listening on that network's address. Elsewhere they are
+ * plain processes, and the reason is logged.
  */
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-agents-'));
 const HEARTBEAT_MS = 200;
 const STALE_MS = 1500;
-const pgHolder = usePostgres();
+const testNet = openTestNet();
+const net = 'net' in testNet ? testNet.net : null;
+if (!net) console.warn(`agents run as plain processes, not separate test hosts: ${'unavailable' in testNet ? testNet.unavailable : ''}`);
+const pgHolder = usePostgres({ listen: net ? [net.hostAddress] : [] });
 
 const started: AgentProcess[] = [];
 afterAll(async () => {
   for (const a of started) if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGKILL');
   await Promise.all(started.map((a) => a.exited));
+  net?.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function startAgent(location: string, name: string, args: string[] = []): AgentProcess {
-  const a = spawnAgent(location, name, path.join(tmp, `work-${name}`), { args, env: { VITLAB_HEARTBEAT_MS: String(HEARTBEAT_MS), VITLAB_STEP_POINTS: '2' } });
+interface Agent extends AgentProcess {
+  /** Its test host, when it runs on one (PostgreSQL with network namespaces). */
+  host?: TestHost;
+}
+
+/** On PostgreSQL with a test network: on a new host of it, reaching the store at the database host's address. */
+function startAgent(location: string, name: string, args: string[] = []): Agent {
+  const onNet = net && location.startsWith('postgres://');
+  const host = onNet ? net.addHost() : undefined;
+  const where = host ? location.replace('@127.0.0.1:', `@${net!.hostAddress}:`) : location;
+  const a = spawnAgent(where, name, path.join(tmp, `work-${name}`), { args, exec: host?.exec, env: { VITLAB_HEARTBEAT_MS: String(HEARTBEAT_MS), VITLAB_STEP_POINTS: '2' } });
   started.push(a);
-  return a;
+  return { ...a, host };
+}
+
+/** The addresses PostgreSQL sees the database's clients connect from. */
+async function clientAddresses(url: string): Promise<string[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ a: string }>('SELECT DISTINCT host(client_addr) AS a FROM pg_stat_activity WHERE datname = current_database() AND client_addr IS NOT NULL');
+    return r.rows.map((x) => x.a).sort();
+  } finally {
+    await c.end();
+  }
 }
 
 /** Polls an async condition every 100 ms; throws naming what was awaited after the timeout. */
@@ -69,6 +102,14 @@ describe.each(backends)('vitlab agent on $kind', ({ kind, location: makeLocation
 
       const agents = ['a1', 'a2', 'a3'].map((n) => startAgent(location, n));
       await until('three agents registered and alive', async () => (await agentsOf(store).list()).filter((a) => a.alive).length === 3);
+      if (agents[0].host) {
+        // Each agent talks to the store from its own host's address, and this test from loopback.
+        const seen = await until('every agent connected from its host', async () => {
+          const got = await clientAddresses(location);
+          return agents.every((a) => got.includes(a.host!.address)) && got;
+        });
+        expect(seen).toEqual(['127.0.0.1', ...agents.map((a) => a.host!.address)].sort());
+      }
 
       // A run that has a stored checkpoint and epochs still to go: its agent is killed now.
       const victim = await until('a run with a stored checkpoint, mid-run', async () => {
@@ -143,6 +184,97 @@ describe.each(backends)('vitlab agent on $kind', ({ kind, location: makeLocation
       const after = await store.get(id);
       expect(after.agent).toBe(`t2-${kind}`);
       expect(after.epochs.map((e) => e.epoch)).toEqual(Array.from({ length: after.epochsDone }, (_, i) => i + 1));
+    } finally {
+      await store.close();
+    }
+  });
+
+  // Only where agents are separate hosts: a process cannot lose its network alone.
+  it.skipIf(kind !== 'postgres' || !net)(`a cut network: the cut-off agent's run is interrupted and resumed elsewhere; back online, the agent writes nothing more into it${net ? '' : ` (skipped: ${'unavailable' in testNet ? testNet.unavailable : ''})`}`, async () => {
+    const location = await makeLocation();
+    const store = await openStore(location, { staleMs: STALE_MS });
+    const db = new pg.Client({ connectionString: location });
+    // The cluster's stop ends this connection too when the test timed out before its finally.
+    db.on('error', () => {});
+    await db.connect();
+    try {
+      const id = await store.createRun({ config: tiny({ epochs: 8, seed: 11 }) });
+      const agents = [`n1-${kind}`, `n2-${kind}`].map((n) => startAgent(location, n));
+      onTestFailed(() => console.log(agents.map((a) => `${a.name} (exit ${a.child.exitCode ?? a.child.signalCode ?? 'none yet'}):\n${a.log()}`).join('\n')));
+      const claimed = await until('a stored checkpoint, mid-run', async () => {
+        const r = await store.get(id);
+        return (await checkpointBlobsOf(store).epochs(id)).length > 0 && r.status === 'running' && r.epochsDone < r.config.epochs && r.agent;
+      });
+      const cut = agents.find((a) => a.name === claimed)!;
+      const other = agents.find((a) => a !== cut)!;
+      cut.host!.down();
+      const logAtCut = cut.log().length;
+
+      // Its heartbeat stops reaching the store: the run is interrupted and the other agent resumes it.
+      const resumedFrom = Number(
+        (await until('the other agent resuming it', async () => new RegExp(`run ${id} \\(.*\\): resuming from the stored checkpoint of epoch (\\d+)`).exec(other.log())))[1],
+      );
+      expect(other.log()).toMatch(new RegExp(`run ${id} \\(.*\\) was interrupted on agent ${cut.name}: queued again`));
+      await until('an epoch written by the other agent', async () => (await store.get(id)).epochsDone > resumedFrom);
+      expect((await store.get(id)).agent).toBe(other.name);
+
+      // Back online, the cut-off agent finds the run is not its own any more and stops its worker.
+      cut.host!.up();
+      await until('the cut-off agent giving the run up', async () => cut.log().slice(logAtCut).includes(`run ${id}: no longer this agent's`));
+      await until('the run completed', async () => (await store.getStatus(id)) === 'completed');
+      const run = await store.get(id);
+      expect(run.agent).toBe(other.name);
+      expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(run.perClass.reduce((s, c) => s + c.total, 0)).toBe(300);
+      // What the cut-off agent stored after the cut (writes the store committed before the link
+      // went down, answered only when it came back) is at most the checkpoint the run resumed from.
+      const lateEpochs = [...cut.log().slice(logAtCut).matchAll(new RegExp(`run ${id} \\(.*\\): epoch (\\d+)/`, 'g'))].map((m) => Number(m[1]));
+      for (const e of lateEpochs) expect(e).toBeLessThanOrEqual(resumedFrom);
+      expect(cut.log().slice(logAtCut)).not.toContain(`run ${id} (${run.name}): completed`);
+      const blobs = await db.query<{ epoch: number; agent: string }>('SELECT epoch, agent FROM checkpoint_blobs WHERE run_id = $1 ORDER BY epoch', [id]);
+      for (const b of blobs.rows) expect([b.epoch, b.agent]).toEqual([b.epoch, b.epoch <= resumedFrom ? cut.name : other.name]);
+      for (const a of agents) a.child.kill('SIGTERM');
+      for (const a of agents) expect(await a.exited).toBe(0);
+    } finally {
+      await db.end();
+      await store.close();
+    }
+  });
+
+  it('--concurrency 2: a run cancelled and queued again while its worker is stopping is trained by one worker at a time and completes once', async () => {
+    const location = await makeLocation();
+    const store = await openStore(location, { staleMs: STALE_MS });
+    try {
+      const id = await store.createRun({ config: tiny({ epochs: 10, seed: 5 }) });
+      const agent = startAgent(location, `c-${kind}`, ['--concurrency', '2']);
+      const queue = sharedQueue(store, undefined);
+      const logAt = agent.log().length;
+      // Three times: the dashboard's cancel then resume, both between two of the agent's
+      // heartbeats. The agent finds the run queued and not its own, stops its worker and, with a
+      // free slot, could claim the run again while that worker is still exiting. Whether it gets
+      // there first is timing (before the fix, about half the single tries failed), hence three.
+      for (let cycle = 1; cycle <= 3; cycle++) {
+        const since = (await checkpointBlobsOf(store).epochs(id)).at(-1) ?? 0;
+        await until(`a new stored checkpoint, mid-run (cycle ${cycle})`, async () => {
+          const r = await store.get(id);
+          return ((await checkpointBlobsOf(store).epochs(id)).at(-1) ?? 0) > since && r.status === 'running' && r.epochsDone < r.config.epochs;
+        });
+        await queue.cancel(id);
+        await queue.resume(id);
+      }
+      await until('the run completed', async () => (await store.getStatus(id)) === 'completed');
+      const run = await store.get(id);
+      expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(run.agent).toBe(agent.name);
+      const after = agent.log().slice(logAt);
+      // One new attempt per resume, the last ran to the end: none lost to the earlier worker's
+      // exit (its run then goes unheartbeaten, is interrupted and requeued), no problem on the way.
+      expect(after).not.toContain('problem:');
+      expect(after).not.toContain('was interrupted');
+      expect(after.split(`run ${id} (${run.name}): resuming`).length - 1).toBe(3);
+      expect(after.split(`run ${id} (${run.name}): completed, test acc`).length - 1).toBe(1);
+      agent.child.kill('SIGTERM');
+      expect(await agent.exited).toBe(0);
     } finally {
       await store.close();
     }

@@ -1,0 +1,6 @@
+-- ViT Lab schema 7: nothing to change in SQLite. migrations/postgres/0007_best_accuracy_index.sql
+-- adds an index for PostgreSQL's "best test accuracy first" page (`test_acc DESC NULLS LAST`),
+-- which its ascending index cannot serve because PostgreSQL sorts NULL above every value. SQLite
+-- sorts NULL below every value, so its list writes plain `test_acc DESC` (store/query/compile.ts),
+-- which 0001's runs_test_acc (test_acc, with the rowid it holds) already serves read backwards.
+-- The number exists so that both engines' migrations pair one for one (store/pg-migrate.ts).
