@@ -19,7 +19,13 @@ interface Result {
   heapTrainMB: number;
   heapEvalMB: number;
   rssMB: number;
+  /** vit/memory.ts's estimate for this run at N = 1: one heap's tensors, and the whole process. */
+  estimateHeapMB: number;
+  estimateProcessMB: number;
 }
+
+/** The estimate against a measurement, as a signed percentage (+ means the estimate is higher). */
+const pct = (estimate: number, measured: number) => `${estimate >= measured ? '+' : ''}${(((estimate - measured) / measured) * 100).toFixed(0)} %`;
 
 const loadavg = () => fs.readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
 
@@ -47,7 +53,19 @@ async function child(preset: string): Promise<void> {
   trainer.evaluate(split);
   const heapEvalMB = heap();
   const rssMB = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
-  const r: Result = { preset, params: trainer.layout.total, batch: config.batch, heapStartMB, heapTrainMB, heapEvalMB, rssMB };
+  const { estimateMemory } = await import('../src-main/vit/memory.js');
+  const e = estimateMemory(config, { instances: 1, data: { trainCount: count, testCount: count, image: config.image, channels: config.channels } });
+  const r: Result = {
+    preset,
+    params: trainer.layout.total,
+    batch: config.batch,
+    heapStartMB,
+    heapTrainMB,
+    heapEvalMB,
+    rssMB,
+    estimateHeapMB: e.perInstanceBytes / 2 ** 20,
+    estimateProcessMB: e.processBytes / 2 ** 20,
+  };
   process.send!(r);
   trainer.dispose();
 }
@@ -66,7 +84,7 @@ if (values.child) {
     if (typeof r === 'string') console.log(`${preset}: ${r}`);
     else
       console.log(
-        `${preset}: ${r.params} params, batch ${r.batch}: wasm heap ${r.heapStartMB.toFixed(0)} MB at start, ${r.heapTrainMB.toFixed(0)} MB after training, ${r.heapEvalMB.toFixed(0)} MB after evaluation (chunks of 250); peak RSS ${r.rssMB.toFixed(0)} MB; load ${loadavg()}`,
+        `${preset}: ${r.params} params, batch ${r.batch}: wasm heap ${r.heapStartMB.toFixed(0)} MB at start, ${r.heapTrainMB.toFixed(0)} MB after training, ${r.heapEvalMB.toFixed(0)} MB after evaluation (chunks of 250); peak RSS ${r.rssMB.toFixed(0)} MB; estimate ${r.estimateHeapMB.toFixed(0)} MB of tensors a heap (${pct(r.estimateHeapMB, Math.max(r.heapTrainMB, r.heapEvalMB) - r.heapStartMB)} of the heap's growth), ${r.estimateProcessMB.toFixed(0)} MB for the process (${pct(r.estimateProcessMB, r.rssMB)} of peak RSS); load ${loadavg()}`,
       );
   }
 }

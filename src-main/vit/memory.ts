@@ -39,26 +39,28 @@ export const MLP_TENSORS_PER_LAYER = 2;
 /** Tensors of the attention size (batch × heads × tokens²) per block: QKᵀ, its scaled copy, softmax. */
 export const ATTENTION_TENSORS_PER_LAYER = 3;
 /**
- * Backward pass: gradients with respect to the activations, as many floats again as the saved
- * activations (tfjs frees each once consumed, so 1 is generous for deep models and about right for
- * shallow ones).
+ * Backward pass: gradients with respect to the activations, as a fraction of the saved
+ * activations. The fused kernels (vit/kernels/) write each gradient once and tfjs frees it when
+ * consumed, so few are alive at a time. Calibrated with bench/memory.ts (2026-12-01, this engine,
+ * one instance, batch 100): the seed config's heap grows 162 MB over a training step, where the
+ * forward count below at batch 100 is ≈ 162 MB; 0.25 keeps the estimate a little above that.
  */
-export const ACTIVATION_GRADIENT_FACTOR = 1;
+export const ACTIVATION_GRADIENT_FACTOR = 0.25;
 
 /**
  * Evaluation keeps fewer intermediates than a training forward pass (no tensors saved for a
- * backward). Calibrated on issue 13's engine (bench/memory.ts, seed config, one instance): the heap
- * is 358 MB after training at batch 100 and still 358 MB after evaluating in chunks of 250, so a
- * chunk's activations fit within the training step's: 0.8 of a training forward pass per image.
+ * backward). Calibrated with bench/memory.ts (2026-12-01, seed config, one instance): evaluating in
+ * chunks of 250 grows the heap 198 MB, against ≈ 405 MB for the forward count at 250 images.
  */
-export const EVAL_ACTIVATION_FACTOR = 0.8;
+export const EVAL_ACTIVATION_FACTOR = 0.55;
 
 /**
  * GELU runs through the reference ops (tfjs's own erf and products, not a fused kernel), which keep
- * several intermediates per MLP element. Measured (bench/memory.ts, one instance, batch 100): the
- * `improved` preset (GELU) grows the heap to 614 MB against 358 MB for the same model with ReLU.
+ * several intermediates per MLP element. Measured (bench/memory.ts, 2026-12-01, one instance, batch
+ * 100): the `improved` preset (GELU, and dropout masks) grows the heap 430 MB over training against
+ * 162 MB for the same model with ReLU (2.65×; with the gradient factor above, 2.2 covers it).
  */
-export const GELU_ACTIVATION_FACTOR = 1.7;
+export const GELU_ACTIVATION_FACTOR = 2.2;
 /** Each activation's factor on the activation memory: a new activation does not type-check until it is here. */
 const ACTIVATION_MEMORY = { relu: 1, gelu: GELU_ACTIVATION_FACTOR } satisfies Record<ModelConfig['activation'], number>;
 
