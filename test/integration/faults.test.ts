@@ -99,10 +99,16 @@ function vitlab(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-function startTrain(dbPath: string, extra: string[], env: NodeJS.ProcessEnv = {}) {
+/**
+ * `limitTrain` sizes an epoch: at 1,000 images a tiny epoch takes 0.1 s on this engine (about
+ * 9,000 samples/s), so a test that must act while the run is still training (hold the lock across
+ * several epochs, kill it mid-run) asks for 20,000 (≈ 2 s an epoch); CI failed both such tests
+ * once the engine got fast enough for the run to finish first.
+ */
+function startTrain(dbPath: string, extra: string[], env: NodeJS.ProcessEnv = {}, limitTrain = 1000) {
   const child = spawn(
     process.execPath,
-    [path.join(root, 'bin/vitlab.js'), 'train', '--preset', 'tiny', '--limit-train', '1000', '--limit-test', '200', '--db', dbPath, ...extra],
+    [path.join(root, 'bin/vitlab.js'), 'train', '--preset', 'tiny', '--limit-train', String(limitTrain), '--limit-test', '200', '--db', dbPath, ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VITLAB_HOME: tmp, ...env } },
   );
   children.push(child);
@@ -147,13 +153,13 @@ describe('item 7: a failed database write never takes the process down', () => {
   it('another process holding the write lock longer than the busy timeout: `vitlab train` waits it out, completes, every epoch stored', async () => {
     const dir = freshDir();
     const dbPath = path.join(dir, 'locked.db');
-    const train = startTrain(dbPath, ['--epochs', '4']);
+    const train = startTrain(dbPath, ['--epochs', '4'], {}, 20_000);
     await epochsStored(dbPath, 1);
     // 8 s: longer than the 5 s busy timeout, so every write in that time fails at least once.
     const lock = await holdWriteLock(dbPath, 8000);
     const r = await train.exited;
     await lock.released;
-    expect({ code: r.code, stack: STACK.test(r.err) ? r.err : null }).toEqual({ code: 0, stack: null });
+    expect({ code: r.code, stack: STACK.test(r.err) ? r.err : null, err: r.code === 0 ? '' : r.err }).toEqual({ code: 0, stack: null, err: '' });
     const run = peek(dbPath, (s) => s.get(s.list({}).rows[0].id));
     expect(run.status).toBe('completed');
     expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
@@ -256,7 +262,9 @@ describe('item 7: no finished epoch lost when resuming after a failed write', ()
     const dbPath = path.join(dir, 'ahead.db');
     const e = engine(dbPath);
     e.supervisor.start();
-    const config = { ...long, epochs: 5 };
+    // 20,000 images an epoch (≈ 2 s here): at long's 1,000 (0.1 s) the poll below can miss
+    // checkpoint 3 between two looks and wait for it forever.
+    const config = { ...long, epochs: 5, limitTrain: 20_000 };
     const id = e.supervisor.enqueue(config);
     const ckpt = path.join(dir, 'ahead-runs', id, 'epoch-0003');
     await until('epoch 3 stored and checkpointed', () => e.store.get(id).checkpointPath === ckpt);
@@ -422,9 +430,9 @@ describe('item 9: every reader applies the heartbeat rule; read-only commands on
   const env = { VITLAB_HEARTBEAT_MS: String(HEARTBEAT_MS) };
 
   /** `vitlab train` killed with SIGKILL once `minEpochs` are stored: its run is left `running`. */
-  async function killedTrain(epochs: number, minEpochs: number): Promise<{ dbPath: string; id: string }> {
+  async function killedTrain(epochs: number, minEpochs: number, limitTrain?: number): Promise<{ dbPath: string; id: string }> {
     const dbPath = path.join(freshDir(), 'killed.db');
-    const train = startTrain(dbPath, ['--epochs', String(epochs), '--json'], env);
+    const train = startTrain(dbPath, ['--epochs', String(epochs), '--json'], env, limitTrain);
     const id = await epochsStored(dbPath, minEpochs);
     train.child.kill('SIGKILL');
     await train.exited;
@@ -432,7 +440,7 @@ describe('item 9: every reader applies the heartbeat rule; read-only commands on
   }
 
   it('after `vitlab train` is killed, ls/show show the run interrupted within the grace, without writing; rm and resume work on it', async () => {
-    const { dbPath, id } = await killedTrain(5, 2);
+    const { dbPath, id } = await killedTrain(5, 2, 20_000);
     expect(storedStatus(dbPath, id)).toBe('running');
     await sleep(GRACE_MS + 300);
 
