@@ -3,11 +3,12 @@
  * every error that names one goes through here (issue #15). One place, so a new secret parameter
  * is added once.
  */
+import { isPostgresUrl } from '../../src-shared/store-location.js';
 
 /** Query parameters of a PostgreSQL URL that carry secrets (libpq's and node-postgres's names). */
 const SECRET_PARAMS = ['password', 'sslpassword', 'sslkey', 'passfile'];
 
-export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//i.test(location.trim());
+export { isPostgresUrl };
 
 /**
  * A PostgreSQL URL without its password (user, host, port, database and options such as sslmode
