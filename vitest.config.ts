@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: training workers already use both, parallel files would only thrash.
     fileParallelism: false,
+    // No test may touch the user's real ~/.vitlab: a fresh VITLAB_HOME for the whole run.
+    globalSetup: ['test/helpers/isolated-home.ts'],
   },
 });
