@@ -133,14 +133,16 @@ describe.each(backends)('vitlab agent on $kind', ({ kind, location: makeLocation
       expect(resumedFrom).toBeGreaterThanOrEqual(victim.checkpoint);
 
       await until('every run of the sweep finished', async () => (await store.getSweep(sweepId)).counts.completed === 6, 600_000);
+      // An agent stores a run's result, then logs its completion: the last line can trail the store.
+      const completionsOf = (id: string) => agents.map((a) => a.log().split('\n').filter((l) => l.includes(`run ${id} `) && l.includes(': completed, test acc')).length);
+      await until('every completion in an agent log', async () => ids.every((id) => completionsOf(id).some((n) => n > 0)), 20_000).catch(() => undefined);
       for (const id of ids) {
         const run = await store.get(id);
         // No epoch lost or stored twice, and one final evaluation.
         expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
         expect(run.perClass.reduce((s, c) => s + c.total, 0)).toBe(300);
         // Completed exactly once: one agent reported its completion.
-        const completions = agents.map((a) => a.log().split('\n').filter((l) => l.includes(`run ${id} `) && l.includes(': completed, test acc')).length);
-        expect(completions.reduce((s, n) => s + n, 0)).toBe(1);
+        expect(completionsOf(id).reduce((s, n) => s + n, 0), `completion lines for run ${id} in the agents' logs`).toBe(1);
       }
       const resumed = await store.get(victim.id);
       expect(resumed.agent).toBe(resumer.name);
