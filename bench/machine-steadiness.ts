@@ -9,6 +9,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { GEMM_FLAGS, gemmKernel } from '../src-main/vit/kernels/gemm.js';
+import { mean } from '../src-shared/stats.js';
 
 // The seed config's first MLP layer, forward: [5000, 64] · [64, 256] + bias, 164 MFLOP a call.
 const M = 5000;
@@ -73,9 +74,9 @@ if (!isMainThread) {
   const sums = Array.from({ length: windows }, (_, w) => perThread.reduce((a, p) => a + (p[w] ?? 0), 0));
   perThread.forEach((p, i) => console.log(`  thread ${i}: ${p.map((g) => g.toFixed(1)).join(' ')}`));
   console.log(`  all:      ${sums.map((g) => g.toFixed(1)).join(' ')}`);
-  const mean = sums.reduce((a, b) => a + b, 0) / sums.length;
+  const m = mean(sums);
   const lo = Math.min(...sums);
   const hi = Math.max(...sums);
-  console.log(`windows: mean ${mean.toFixed(1)} GFLOP/s, min ${lo.toFixed(1)} (${((lo / mean - 1) * 100).toFixed(1)} %), max ${hi.toFixed(1)} (+${((hi / mean - 1) * 100).toFixed(1)} %)`);
+  console.log(`windows: mean ${m.toFixed(1)} GFLOP/s, min ${lo.toFixed(1)} (${((lo / m - 1) * 100).toFixed(1)} %), max ${hi.toFixed(1)} (+${((hi / m - 1) * 100).toFixed(1)} %)`);
   console.log(`load average at the end: ${load()}`);
 }

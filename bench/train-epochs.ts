@@ -17,6 +17,7 @@ import { startWorker } from '../src-main/train/launch.js';
 import type { EvalResult } from '../src-main/train/messages.js';
 import { checkTorchBlas, describeTorchBlas, isTrustedBlas, torchEnv } from './torch-blas.js';
 import { resolveConfig, type RunConfig } from '../src-main/vit/config.js';
+import { mean, sampleStd } from '../src-shared/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -61,8 +62,9 @@ const WINDOW = Number(values.window);
 const TICK = 100; // USER_HZ: /proc's clock ticks per second on Linux
 function workerCpuSeconds(pid: number | undefined): number {
   try {
-    // fields after the ')' of the command name: state is [0], utime [11], stime [12]
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // fields after the ')' that ends the command name: state is [0], utime [11], stime [12]
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(f[11]) + Number(f[12])) / TICK;
   } catch {
     return NaN;
@@ -74,8 +76,8 @@ function machineBusySeconds(): number {
   return f.slice(0, 8).reduce((a, v, i) => (i === 3 || i === 4 ? a : a + v), 0) / TICK;
 }
 function spread(xs: number[]): string {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, xs.length - 1));
+  const m = mean(xs);
+  const sd = xs.length > 1 ? sampleStd(xs) : 0;
   return `mean ${m.toFixed(0)}, min ${((Math.min(...xs) / m - 1) * 100).toFixed(1)} %, max +${((Math.max(...xs) / m - 1) * 100).toFixed(1)} %, cv ${((sd / m) * 100).toFixed(1)} %`;
 }
 function pearson(a: number[], b: number[]): number {
