@@ -271,13 +271,16 @@ describe.each(backends)('vitlab agent on $kind', ({ kind, location: makeLocation
       const run = await store.get(id);
       expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect(run.agent).toBe(agent.name);
+      // The agent stores the result, then logs the completion: the line can trail the store.
+      const completed = `run ${id} (${run.name}): completed, test acc`;
+      await until('the completion line in the agent log', async () => agent.log().slice(logAt).includes(completed), 20_000).catch(() => undefined);
       const after = agent.log().slice(logAt);
       // One new attempt per resume, the last ran to the end: none lost to the earlier worker's
       // exit (its run then goes unheartbeaten, is interrupted and requeued), no problem on the way.
       expect(after).not.toContain('problem:');
       expect(after).not.toContain('was interrupted');
       expect(after.split(`run ${id} (${run.name}): resuming`).length - 1).toBe(3);
-      expect(after.split(`run ${id} (${run.name}): completed, test acc`).length - 1).toBe(1);
+      expect(after.split(completed).length - 1, 'completion lines in the agent log').toBe(1);
       agent.child.kill('SIGTERM');
       expect(await agent.exited).toBe(0);
     } finally {
