@@ -5,9 +5,10 @@ import path from 'node:path';
 /**
  * vitest's global setup: every test process, and every CLI, serve, agent or worker a test starts
  * with the environment it inherits, gets a fresh VITLAB_HOME of its own instead of the user's real
- * ~/.vitlab. Without it a test that forgot its own folder wrote into the developer's real data
- * folder (a dry run left an empty ~/.vitlab/vitlab.db behind). Tests that set VITLAB_HOME
- * themselves keep theirs. On teardown it names whatever landed there, so such a test can be found.
+ * ~/.vitlab. Without it a test that forgets its own folder would write into the developer's real
+ * data folder, where their runs are. Tests that set VITLAB_HOME themselves keep theirs. On teardown
+ * it names whatever landed there, so such a test can be found (none did in the dry runs; the
+ * ~/.vitlab/vitlab.db a dry run left was .ci/run's own `npm start` check, which is the app's).
  */
 export default function setup(): () => void {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'vitlab-test-home-'));
