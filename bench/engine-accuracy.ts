@@ -18,7 +18,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { meanInterval, summarize, welchInterval } from '../src-shared/stats.js';
+import { mean, meanInterval, summarize, welchInterval } from '../src-shared/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -134,8 +134,7 @@ for (const [i, { e, s }] of todo.entries()) {
   }
   const left = todo.length - i - 1;
   const all = [...secondsBy.values()].flat();
-  const average = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const eta = todo.slice(i + 1).reduce((a, t) => a + average(secondsBy.get(t.e) ?? all), 0);
+  const eta = todo.slice(i + 1).reduce((a, t) => a + mean(secondsBy.get(t.e) ?? all), 0);
   console.log(`${e.label} seed ${s}: ${(100 * acc).toFixed(2)} % in ${seconds.toFixed(0)} s; ${left} run(s) left, about ${Math.round(eta / 60)} min`);
 }
 if (todo.length) console.log(`trained ${todo.length} run(s) in ${((Date.now() - started) / 60000).toFixed(1)} min; load average ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
