@@ -4,6 +4,7 @@ import { pgHandle } from './agents.js';
 import { StoreError } from './errors.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
+import { writeTransaction } from './write-transaction.js';
 
 /**
  * Checkpoints kept in the store itself (migration 0006: checkpoint_blobs + checkpoint_chunks), so
@@ -74,7 +75,7 @@ class SqliteCheckpointBlobs implements CheckpointBlobs {
   async put(runId: string, epoch: number, bytes: Uint8Array, agent: string | null = null): Promise<void> {
     validEpoch(epoch);
     const parts = chunk(bytes);
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       if (!this.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(runId)) throw new StoreError(`run ${runId} does not exist`, 'not-found');
       // Chunks go with their header by cascade.
       this.db.prepare('DELETE FROM checkpoint_blobs WHERE run_id = ?').run(runId);
@@ -83,7 +84,7 @@ class SqliteCheckpointBlobs implements CheckpointBlobs {
         .run(runId, epoch, parts.length, bytes.length, sha256(bytes), agent, new Date().toISOString());
       const insert = this.db.prepare('INSERT INTO checkpoint_chunks (run_id, epoch, seq, bytes) VALUES (?, ?, ?, ?)');
       parts.forEach((p, seq) => insert.run(runId, epoch, seq, p));
-    })();
+    });
   }
 
   async latest(runId: string, maxEpoch: number): Promise<StoredCheckpoint | null> {

@@ -4,6 +4,7 @@ import { FileIdentity } from './file-identity.js';
 import { DERIVED_STATUS_SQL, liveness } from './liveness.js';
 import type { QueryContext } from './query/compile.js';
 import type { RunStatus } from './types.js';
+import { writeTransaction } from './write-transaction.js';
 
 export interface RunStoreOptions {
   /** The clock used for timestamps and ids; tests and benchmarks inject one. */
@@ -37,11 +38,11 @@ export class StoreContext {
   }
 
   /**
-   * Runs `fn` in one transaction: all of its writes land, or (when it throws) none do. Nests:
-   * an inner call becomes a savepoint. `fn` must be synchronous.
+   * Runs `fn` in one write transaction (write-transaction.ts): all of its writes land, or (when
+   * it throws) none do. Nests: an inner call becomes a savepoint. `fn` must be synchronous.
    */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return writeTransaction(this.db, fn);
   }
 
   stamp(): string {

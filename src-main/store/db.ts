@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatabaseRefusedError, StoreError } from './errors.js';
+import { writeTransaction } from './write-transaction.js';
 
 export type DB = Database.Database;
 
@@ -202,7 +203,7 @@ function applyMigrations(db: DB, migrations: Migration[], path: string): void {
   db.pragma('foreign_keys = OFF');
   try {
     for (const m of migrations) {
-      db.transaction(() => {
+      writeTransaction(db, () => {
         db.exec(
           'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
         );
@@ -226,7 +227,7 @@ function applyMigrations(db: DB, migrations: Migration[], path: string): void {
         );
         // user_version lets other tools (sqlite3 CLI, backups) see the schema without our table.
         db.pragma(`user_version = ${m.version}`);
-      }).immediate();
+      });
     }
   } finally {
     db.pragma('foreign_keys = ON');

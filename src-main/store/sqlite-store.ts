@@ -3,6 +3,7 @@ import type { RunConfig } from '../vit/config.js';
 import { describeStoreFailure } from './errors.js';
 import type { RunStore } from './runs.js';
 import type { ClaimFilter, Store } from './store.js';
+import { writeTransaction } from './write-transaction.js';
 import type { FinalStatus, GroupQuery, ListQuery, NewRun, RunSummary, SaveComparison, SweepGrid } from './types.js';
 
 /** The claim filter as a predicate over a queued run (SQLite's queue is small: filtered here, not in SQL). */
@@ -84,13 +85,11 @@ export class SqliteStore implements Store {
   /** BEGIN IMMEDIATE takes SQLite's write lock first, so two processes never claim the same run. */
   claimNext(filter: ClaimFilter = {}): Promise<RunSummary | null> {
     return this.call((r) =>
-      r.db
-        .transaction(() => {
-          const run = r.listQueued().find((q) => matchesClaim(q, filter));
-          if (!run || !r.claim(run.id)) return null;
-          return r.list({ ids: [run.id], limit: 1 }).rows[0] ?? null;
-        })
-        .immediate(),
+      writeTransaction(r.db, () => {
+        const run = r.listQueued().find((q) => matchesClaim(q, filter));
+        if (!run || !r.claim(run.id)) return null;
+        return r.list({ ids: [run.id], limit: 1 }).rows[0] ?? null;
+      }),
     );
   }
 
