@@ -272,8 +272,8 @@ export class Agent {
     const w = messageWrite(id, m);
     let write = w.write;
     if (m.type === 'checkpoint') {
-      // Packed now, while the folder is surely complete (the worker prunes older optimizer state
-      // once the next epoch is saved); stored with the checkpoint's row in one transaction.
+      // Packed now, while the folder is surely complete; stored with the checkpoint's row in one
+      // transaction.
       let bytes: Buffer | null = null;
       try {
         bytes = packCheckpoint(m.path);
@@ -294,6 +294,7 @@ export class Agent {
         this.stopRun(id, a, { status: 'interrupted', error: `agent ${this.opts.name} could not save ${w.what}: ${(e as Error).message}; resume it to continue from its last checkpoint` });
         return;
       }
+      w.afterStored?.();
       this.report(a, m);
     });
   }

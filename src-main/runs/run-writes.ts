@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { pruneOptimizerState } from '../train/checkpoint.js';
 import type { WorkerOutcome } from '../train/launch.js';
 import type { FromWorker } from '../train/messages.js';
 import type { Store } from '../store/store.js';
@@ -16,6 +18,8 @@ export interface MessageWrite {
   /** For messages: "could not save <what>". */
   what: string;
   write: (store: Store) => Promise<void>;
+  /** Run once `write` has landed (after its transaction); never throws. */
+  afterStored?: () => void;
 }
 
 /** The store write for a worker's message (what is told once it is stored: events.ts). */
@@ -26,7 +30,21 @@ export function messageWrite(id: string, m: StoredMessage): MessageWrite {
     case 'epoch':
       return { what: `epoch ${m.metrics.epoch}`, write: (s) => s.addEpoch(id, m.metrics) };
     case 'checkpoint':
-      return { what: `the checkpoint of epoch ${m.epoch}`, write: (s) => s.addCheckpoint(id, m.epoch, m.path) };
+      return {
+        what: `the checkpoint of epoch ${m.epoch}`,
+        write: (s) => s.addCheckpoint(id, m.epoch, m.path),
+        // Only now may older checkpoints lose their optimizer state: until this one is stored, a
+        // crash resumes from the previous one (supervisor.ts resumePoint drops checkpoints ahead
+        // of the stored epochs). The worker pruning at save time left, after a kill -9 between
+        // save and store, no resumable checkpoint at all: the run retrained from epoch 1 (CI).
+        afterStored: () => {
+          try {
+            pruneOptimizerState(path.dirname(m.path), m.epoch);
+          } catch {
+            // Disk space only: a later checkpoint prunes again.
+          }
+        },
+      };
     case 'evaluated':
       return {
         what: 'the final evaluation',

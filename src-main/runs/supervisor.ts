@@ -397,7 +397,7 @@ export class Supervisor implements RunEventSource {
       });
       return;
     }
-    const { what, write } = messageWrite(id, m);
+    const { what, write, afterStored } = messageWrite(id, m);
     const told = storedEventOf(id, m);
     // Stored in the order sent, each after the previous one landed; once one fails for good the
     // run is being stopped and nothing more is written for it.
@@ -409,6 +409,7 @@ export class Supervisor implements RunEventSource {
         this.failRun(id, a, `could not save ${what}: ${(e as Error).message}`);
         return;
       }
+      afterStored?.();
       if (told) this.emit(told);
     });
   }

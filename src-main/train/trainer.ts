@@ -4,7 +4,7 @@ import { EVAL_CHUNK } from '../vit/memory.js';
 import { VitModel } from '../vit/model.js';
 import { flatLayout, type FlatLayout } from '../vit/params.js';
 import { BatchBuilder } from './batch.js';
-import { loadCheckpoint, pruneOptimizerState, saveCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { Split, TrainData } from './data.js';
 import { evaluateSplit } from './evaluate.js';
 import type { EpochMetrics, EvalResult, ProgressInfo } from './messages.js';
@@ -273,7 +273,8 @@ export class Trainer {
         this.model.params.map((v) => ({ name: v.name, tensor: v.variable })),
         moments,
       );
-      pruneOptimizerState(root, epoch);
+      // Older checkpoints keep their optimizer state: only the writer that stored this one may
+      // prune them (run-writes.ts), or a crash before it is stored leaves nothing to resume from.
       return dir;
     } finally {
       tf.dispose(moments.map((m) => m.tensor));

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -38,6 +39,29 @@ function peek<T>(dbPath: string, f: (s: RunStore) => T): T {
   }
 }
 
+/**
+ * `vitlab train` of the tiny preset in its own process, killed by the test; resolves with the id of
+ * its run once `ready` holds for the stored run.
+ */
+async function cliTrain(dbPath: string, epochs: number, limitTrain: number, ready: (r: { epochsDone: number; checkpointPath: string | null }) => boolean) {
+  const cli = spawn(
+    process.execPath,
+    [path.join(root, 'bin/vitlab.js'), 'train', '--preset', 'tiny', '--epochs', String(epochs), '--limit-train', String(limitTrain), '--limit-test', '200', '--db', dbPath, '--json'],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise((r) => cli.on('exit', r));
+  const id = await until('a stored epoch', () => {
+    if (!fs.existsSync(dbPath)) return null;
+    const rows = peek(dbPath, (s) => s.list({}).rows);
+    return rows[0] && ready(rows[0]) ? rows[0].id : null;
+  });
+  return { id, kill: () => (cli.kill('SIGKILL'), exited) };
+}
+
+/** A run's checkpoint folder of `epoch` under openEngine's default root for `dbPath`. */
+const checkpointDir = (dbPath: string, id: string, epoch: number) =>
+  path.join(path.dirname(dbPath), `${path.basename(dbPath, '.db')}-runs`, id, `epoch-${String(epoch).padStart(4, '0')}`);
+
 describe('supervisor with a real database and real workers', () => {
   it('persists every message of a run and fans events out', async () => {
     const e = engine(freshDb());
@@ -53,6 +77,9 @@ describe('supervisor with a real database and real workers', () => {
     expect(run.backend).toBeTruthy();
     expect(run.checkpointPath).toMatch(/epoch-0002$/);
     expect(fs.existsSync(path.join(run.checkpointPath!, 'weights.bin'))).toBe(true);
+    // Once the newest checkpoint is stored, older ones keep their weights but not the optimizer state.
+    expect(fs.existsSync(path.join(run.checkpointPath!, 'optimizer.bin'))).toBe(true);
+    expect(['weights.bin', 'optimizer.bin'].map((f) => fs.existsSync(path.join(path.dirname(run.checkpointPath!), 'epoch-0001', f)))).toEqual([true, false]);
     expect(events.filter((x) => x.type === 'run/epoch')).toHaveLength(2);
     expect(events.some((x) => x.type === 'run/progress')).toBe(true);
     expect(events.filter((x) => x.type === 'run/status').map((x) => (x as { status: string }).status)).toEqual(['queued', 'running', 'completed']);
@@ -102,19 +129,9 @@ describe('supervisor with a real database and real workers', () => {
 
   it('kill -9 of the supervisor process mid-run: after restart the run is interrupted and resumes from its checkpoint', async () => {
     const dbPath = freshDb();
-    const cli = spawn(
-      process.execPath,
-      [path.join(root, 'bin/vitlab.js'), 'train', '--preset', 'tiny', '--epochs', '6', '--limit-train', '1500', '--limit-test', '200', '--db', dbPath, '--json'],
-      { stdio: 'ignore' },
-    );
-    const exited = new Promise((r) => cli.on('exit', r));
-    const id = await until('a stored epoch', () => {
-      if (!fs.existsSync(dbPath)) return null;
-      const rows = peek(dbPath, (s) => s.list({}).rows);
-      return rows[0] && rows[0].epochsDone >= 2 && rows[0].checkpointPath ? rows[0].id : null;
-    });
-    cli.kill('SIGKILL');
-    await exited;
+    const cli = await cliTrain(dbPath, 6, 1500, (r) => r.epochsDone >= 2 && r.checkpointPath !== null);
+    const id = cli.id;
+    await cli.kill();
     const before = peek(dbPath, (s) => s.get(id));
     expect(before.status).toBe('running');
 
@@ -138,6 +155,43 @@ describe('supervisor with a real database and real workers', () => {
     expect(startEpochs[0]).toBeGreaterThan(1);
     expect(done.epochs.map((x) => x.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(done.perClass.length).toBe(10);
+    await e.close();
+  });
+
+  it('kill -9 while a saved checkpoint is not yet stored: the resume continues from the stored epochs, not from epoch 1', async () => {
+    const dbPath = freshDb();
+    const cli = await cliTrain(dbPath, 10, 3000, (r) => r.checkpointPath !== null);
+    const id = cli.id;
+    // Another process holds the write lock: the CLI's writes wait while its worker trains on and
+    // saves checkpoints the database does not know of. That is the window a kill -9 can fall in
+    // by chance (CI did, once); the lock holds it open.
+    const lock = new Database(dbPath);
+    lock.exec('BEGIN IMMEDIATE');
+    let stored: number;
+    try {
+      stored = (lock.prepare('SELECT count(*) AS n FROM epochs WHERE run_id = ?').get(id) as { n: number }).n;
+      expect(stored).toBeLessThan(10);
+      const ahead = checkpointDir(dbPath, id, stored + 1);
+      await until('a checkpoint saved past the stored epochs', () => fs.existsSync(path.join(ahead, 'model.json')), 60_000);
+      await cli.kill();
+    } finally {
+      lock.exec('ROLLBACK');
+      lock.close();
+    }
+    // The newest checkpoint the database has epochs for still has its optimizer state.
+    expect(fs.existsSync(path.join(checkpointDir(dbPath, id, stored), 'optimizer.bin'))).toBe(true);
+
+    await sleep(1600); // let its heartbeat go stale
+    const e = engine(dbPath);
+    expect(e.supervisor.start().interrupted).toEqual([id]);
+    const startEpochs: number[] = [];
+    onApiEvents(e.supervisor, (ev) => {
+      if (ev.type === 'run/epoch' && ev.runId === id) startEpochs.push(ev.metrics.epoch);
+    });
+    e.supervisor.resume(id);
+    expect(await e.supervisor.waitFor(id)).toBe('completed');
+    expect(startEpochs[0]).toBe(stored + 1);
+    expect(e.store.get(id).epochs.map((x) => x.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     await e.close();
   });
 
