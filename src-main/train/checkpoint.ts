@@ -95,7 +95,10 @@ export function loadCheckpoint(dir: string): {
   return { meta, weights, optimizer };
 }
 
-/** Keeps the optimizer state of the newest checkpoint only: it is only needed to resume. */
+/**
+ * Drops the optimizer state (only needed to resume) of checkpoints older than `keepEpoch`; their
+ * weights stay. Called once `keepEpoch`'s checkpoint is stored (run-writes.ts), never at save time.
+ */
 export function pruneOptimizerState(root: string, keepEpoch: number): void {
   if (!fs.existsSync(root)) return;
   for (const name of fs.readdirSync(root)) {
