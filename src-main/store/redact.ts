@@ -8,8 +8,6 @@ import { isPostgresUrl } from '../../src-shared/store-location.js';
 /** Query parameters of a PostgreSQL URL that carry secrets (libpq's and node-postgres's names). */
 const SECRET_PARAMS = ['password', 'sslpassword', 'sslkey', 'passfile'];
 
-export { isPostgresUrl };
-
 /**
  * A PostgreSQL URL without its password (user, host, port, database and options such as sslmode
  * stay: they say which store it is). Anything else (a file path) is returned unchanged. A URL that
