@@ -3,7 +3,6 @@
 // then the whole kernels through tfjs (outputs allocated per call, as in a training step).
 //   npx tsx bench/attention.ts [--reps 20]
 import * as tf from '@tensorflow/tfjs';
-import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src-main/train/backend.js';
 import { attentionCore, attentionCoreInference } from '../src-main/vit/kernels/attention.js';
@@ -11,11 +10,11 @@ import { gemmKernel } from '../src-main/vit/kernels/gemm.js';
 import { wasmMemory, type WasmBackendLike } from '../src-main/vit/kernels/plumbing.js';
 import { elementwiseKernels, f32Bits } from '../src-main/vit/simd.js';
 import { bestOf } from './best-of.js';
+import { loadAverage } from './load-average.js';
 
 const { values } = parseArgs({ options: { reps: { type: 'string', default: '20' } } });
 const reps = Number(values.reps);
-const load = () => fs.readFileSync('/proc/loadavg', 'utf8').trim();
-console.log(`load average: ${load()}`);
+console.log(`load average: ${loadAverage()}`);
 
 const time = (fn: () => void) => bestOf(reps, fn);
 const row = (label: string, ms: number) => console.log(`${ms.toFixed(3).padStart(8)} ms  ${label}`);
@@ -57,4 +56,4 @@ row('VitAttention (whole forward, tfjs)', time(() => tf.dispose(attentionCore(qk
 row('VitAttention without kept P (inference)', time(() => tf.dispose(attentionCoreInference(qkv, shape))));
 const grad = tf.grad((x: tf.Tensor) => attentionCore(x as tf.Tensor2D, shape));
 row('VitAttention + VitAttentionGrad (tfjs)', time(() => tf.dispose(grad(qkv, dy))));
-console.log(`load average: ${load()}`);
+console.log(`load average: ${loadAverage()}`);

@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mean, meanInterval, summarize, welchInterval } from '../src-shared/stats.js';
+import { loadAverage } from './load-average.js';
 
 const { values } = parseArgs({
   options: {
@@ -106,7 +107,7 @@ console.log(h.digest('hex'));
   return r.status === 0 && /^[0-9a-f]{64}$/.test(out) ? out : null;
 }
 
-console.log(`load average at start: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}; VITLAB_TRAIN_THREADS=${process.env.VITLAB_TRAIN_THREADS ?? '(unset: one instance per core)'}`);
+console.log(`load average at start: ${loadAverage()}; VITLAB_TRAIN_THREADS=${process.env.VITLAB_TRAIN_THREADS ?? '(unset: one instance per core)'}`);
 const todo = engines.flatMap((e) => {
   const have = stored(e.db);
   return seeds.filter((s) => !have.has(s)).map((s) => ({ e, s }));
@@ -137,9 +138,12 @@ for (const [i, { e, s }] of todo.entries()) {
   const eta = todo.slice(i + 1).reduce((a, t) => a + mean(secondsBy.get(t.e) ?? all), 0);
   console.log(`${e.label} seed ${s}: ${(100 * acc).toFixed(2)} % in ${seconds.toFixed(0)} s; ${left} run(s) left, about ${Math.round(eta / 60)} min`);
 }
-if (todo.length) console.log(`trained ${todo.length} run(s) in ${((Date.now() - started) / 60000).toFixed(1)} min; load average ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
+if (todo.length) console.log(`trained ${todo.length} run(s) in ${((Date.now() - started) / 60000).toFixed(1)} min; load average ${loadAverage()}`);
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+/** What an interval on this − against says, the same words for the paired and the Welch interval. */
+const verdict = (i: { low: number; high: number }) =>
+  i.high < 0 ? 'WORSE: the whole interval is below 0' : i.low > 0 ? 'better: the whole interval is above 0' : 'no difference the seeds can tell apart: the interval holds 0';
 const samples = engines.map((e) => {
   const have = stored(e.db);
   const accs = seeds.filter((s) => have.has(s)).map((s) => have.get(s)!);
@@ -166,7 +170,7 @@ if (a && b) {
     const ci = sum ? meanInterval(sum) : null;
     console.log(`\nsame initial weights in both checkouts for seeds ${INIT_SEEDS.join(',')} (sha256 ${ha.slice(0, 16)}): paired by seed`);
     console.log(`  this − against per seed: ${diffs.map((d) => (100 * d).toFixed(2)).join(' ')} points`);
-    if (sum && ci) console.log(`  mean ${(100 * sum.mean).toFixed(2)} points, 95 % paired interval ${(100 * ci.low).toFixed(2)} … ${(100 * ci.high).toFixed(2)}: ${ci.high < 0 ? 'WORSE: the whole interval is below 0' : ci.low > 0 ? 'better: the whole interval is above 0' : 'no difference the seeds can tell apart: the interval holds 0'}`);
+    if (sum && ci) console.log(`  mean ${(100 * sum.mean).toFixed(2)} points, 95 % paired interval ${(100 * ci.low).toFixed(2)} … ${(100 * ci.high).toFixed(2)}: ${verdict(ci)}`);
   } else {
     console.log(`\nthe checkouts draw different initial weights (${ha?.slice(0, 16) ?? '?'} against ${hb?.slice(0, 16) ?? '?'}): not paired, Welch only`);
   }
@@ -174,7 +178,6 @@ if (a && b) {
 if (mine && theirs) {
   const w = welchInterval(mine, theirs);
   if (w) {
-    const verdict = w.high < 0 ? 'WORSE: the whole interval is below 0' : w.low > 0 ? 'better: the whole interval is above 0' : 'no difference the seeds can tell apart: the interval holds 0';
-    console.log(`\nthis − against: ${(100 * w.estimate).toFixed(2)} points, 95 % Welch interval ${(100 * w.low).toFixed(2)} … ${(100 * w.high).toFixed(2)} (df ${w.df.toFixed(1)}): ${verdict}`);
+    console.log(`\nthis − against: ${(100 * w.estimate).toFixed(2)} points, 95 % Welch interval ${(100 * w.low).toFixed(2)} … ${(100 * w.high).toFixed(2)} (df ${w.df.toFixed(1)}): ${verdict(w)}`);
   }
 }

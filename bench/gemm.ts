@@ -4,17 +4,16 @@
 //   npx tsx bench/gemm.ts [--chunk 256] [--reps 20] [--tiles 4x2,6x2,4x3,3x4,2x4] [--xnnpack]
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GEMM_FLAGS, gemmKernel, relaxedSimd, type GemmShape } from '../src-main/vit/kernels/gemm.js';
 import { bestOf } from './best-of.js';
+import { loadAverage } from './load-average.js';
 
 const { values } = parseArgs({
   options: { chunk: { type: 'string', default: '256' }, reps: { type: 'string', default: '20' }, tiles: { type: 'string', default: '4x2,6x2,4x3,3x4,2x4' }, xnnpack: { type: 'boolean', default: false } },
 });
 const reps = Number(values.reps);
-const load = () => fs.readFileSync('/proc/loadavg', 'utf8').trim();
-console.log(`load average: ${load()}; relaxed SIMD: ${relaxedSimd()}`);
+console.log(`load average: ${loadAverage()}; relaxed SIMD: ${relaxedSimd()}`);
 
 // [label, M, N, K, kind]: fwd C = A·B (A [M,K] row-major); dx the same with B = Wᵀ packed;
 // dw C[K',N] = Aᵀ·G over M = 5000 rows (A strided), in chunks of `chunk` rows.
@@ -72,4 +71,4 @@ for (const [label, m, n, k, kind] of SHAPES) {
   }
   console.log(row.join(''));
 }
-console.log(`load average: ${load()}`);
+console.log(`load average: ${loadAverage()}`);

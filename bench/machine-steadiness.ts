@@ -4,12 +4,12 @@
 // VM, its caches and memory shared with neighbours), not the engine. Run it alone, beside
 // bench/train-epochs.ts's per-window figures, to tell the two apart.
 //   npx tsx bench/machine-steadiness.ts [--seconds 90] [--window 5] [--threads <cores>]
-import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { GEMM_FLAGS, gemmKernel } from '../src-main/vit/kernels/gemm.js';
 import { mean } from '../src-shared/stats.js';
+import { loadAverage } from './load-average.js';
 
 // The seed config's first MLP layer, forward: [5000, 64] · [64, 256] + bias, 164 MFLOP a call.
 const M = 5000;
@@ -53,8 +53,7 @@ if (!isMainThread) {
   });
   const job: Job = { seconds: Number(values.seconds), window: Number(values.window) };
   const threads = Number(values.threads);
-  const load = () => fs.readFileSync('/proc/loadavg', 'utf8').trim();
-  console.log(`machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model.trim()}; load average ${load()}`);
+  console.log(`machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model.trim()}; load average ${loadAverage()}`);
   console.log(`gemm ${M}×${K}·${K}×${N} on fixed data, ${threads} thread(s), ${job.seconds} s, GFLOP/s per ${job.window}-s window:`);
   const perThread: number[][] = [];
   await Promise.all(
@@ -78,5 +77,5 @@ if (!isMainThread) {
   const lo = Math.min(...sums);
   const hi = Math.max(...sums);
   console.log(`windows: mean ${m.toFixed(1)} GFLOP/s, min ${lo.toFixed(1)} (${((lo / m - 1) * 100).toFixed(1)} %), max ${hi.toFixed(1)} (+${((hi / m - 1) * 100).toFixed(1)} %)`);
-  console.log(`load average at the end: ${load()}`);
+  console.log(`load average at the end: ${loadAverage()}`);
 }

@@ -6,6 +6,7 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadAverage } from './load-average.js';
 
 const { values } = parseArgs({
   options: { configs: { type: 'string', default: 'seed,small,wide,improved' }, steps: { type: 'string', default: '4' }, child: { type: 'string' } },
@@ -27,7 +28,7 @@ interface Result {
 /** The estimate against a measurement, as a signed percentage (+ means the estimate is higher). */
 const pct = (estimate: number, measured: number) => `${estimate >= measured ? '+' : ''}${(((estimate - measured) / measured) * 100).toFixed(0)} %`;
 
-const loadavg = () => fs.readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
+const loadavg = () => loadAverage().split(' ').slice(0, 3).join(' ');
 
 async function child(preset: string): Promise<void> {
   const tf = await import('@tensorflow/tfjs');

@@ -4,13 +4,13 @@
 //   npx tsx bench/step-profile.ts [--preset seed] [--steps 5] [--skip 300]
 // --skip N trains N steps first (a profile late in an epoch, for the slowdown under "Known gaps").
 import * as tf from '@tensorflow/tfjs';
-import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src-main/train/backend.js';
 import { prepareTrainData } from '../src-main/train/data.js';
 import { Trainer } from '../src-main/train/trainer.js';
 import { resolveConfig } from '../src-main/vit/config.js';
 import { patchify } from '../src-main/vit/model.js';
+import { loadAverage } from './load-average.js';
 
 const { values } = parseArgs({
   options: { preset: { type: 'string', default: 'seed' }, steps: { type: 'string', default: '5' }, skip: { type: 'string', default: '10' } },
@@ -33,7 +33,7 @@ const step = (s: number) => {
   const { x, y } = batchAt(s);
   trainer.trainStep(x, y, config.lr);
 };
-console.log(`load average: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
+console.log(`load average: ${loadAverage()}`);
 const skip = Number(values.skip);
 // Wall and process CPU time per step (CPU time counts this thread's work only: other jobs on the
 // cores inflate wall time far more than CPU time).
@@ -48,7 +48,7 @@ for (let s = 0; s < skip; s++) {
   if ((s + 1) % 50 === 0) {
     const now = performance.now();
     const cNow = cpuMs();
-    console.log(`steps ${s - 48}–${s + 1}: ${((now - t) / 50).toFixed(1)} ms/step wall, ${((cNow - c) / 50).toFixed(1)} ms/step CPU; load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`);
+    console.log(`steps ${s - 48}–${s + 1}: ${((now - t) / 50).toFixed(1)} ms/step wall, ${((cNow - c) / 50).toFixed(1)} ms/step CPU; load ${loadAverage().split(' ')[0]}`);
     t = now;
     c = cNow;
   }
@@ -81,5 +81,5 @@ const total = rows.reduce((s, [, e]) => s + e.ms, 0);
 const count = rows.reduce((s, [, e]) => s + e.n, 0);
 console.log(`per step: ${(wall / steps).toFixed(1)} ms wall, ${(total / steps).toFixed(1)} ms in ${(count / steps).toFixed(0)} kernel dispatches`);
 for (const [k, e] of rows.slice(0, 40)) console.log(`${(e.ms / steps).toFixed(2).padStart(8)} ms  ${String(e.n / steps).padStart(4)}×  ${k}`);
-console.log(`load average: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
+console.log(`load average: ${loadAverage()}`);
 trainer.dispose();

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import fs from 'node:fs';
 import { gemmKernel } from '../src-main/vit/kernels/gemm.js';
+import { loadAverage } from './load-average.js';
 
 await tf.setBackend('wasm');
 await tf.ready();
@@ -17,7 +18,7 @@ const operand = (fraction: number) => {
   return a;
 };
 const b = tf.randomNormal([K, N], 0, 0.1, 'float32', 1) as tf.Tensor2D;
-console.log(`load average: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}; cpu ${fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1]}`);
+console.log(`load average: ${loadAverage()}; cpu ${fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1]}`);
 for (const f of [0, 0.1, 1]) {
   const a = tf.tensor2d(operand(f), [M, K]);
   const times: number[] = [];
@@ -45,4 +46,4 @@ for (const f of [0, 0.1, 1]) {
   }
   console.log(`SIMD gemm same shape, ${f * 100} % subnormal A: ${median(times.slice(1)).toFixed(2)} ms`);
 }
-console.log(`load average: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
+console.log(`load average: ${loadAverage()}`);

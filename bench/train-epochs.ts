@@ -18,6 +18,7 @@ import type { EvalResult } from '../src-main/train/messages.js';
 import { checkTorchBlas, describeTorchBlas, isTrustedBlas, torchEnv } from './torch-blas.js';
 import { resolveConfig, type RunConfig } from '../src-main/vit/config.js';
 import { mean, sampleStd } from '../src-shared/stats.js';
+import { loadAverage } from './load-average.js';
 
 const { values } = parseArgs({
   options: {
@@ -49,10 +50,6 @@ interface AppRun {
   rates: number[];
 }
 
-function readLoad(): string {
-  return fs.readFileSync('/proc/loadavg', 'utf8').trim();
-}
-
 // samples/s over windows of --window batches, from the (throttled) progress messages: a slowdown
 // shows. Each window also says where the time went, so a slow one can be told apart: the worker's
 // CPU seconds per wall second (all its threads; 2.0 = both cores busy), samples per worker
@@ -82,8 +79,8 @@ function spread(xs: number[]): string {
 }
 function pearson(a: number[], b: number[]): number {
   const n = Math.min(a.length, b.length);
-  const ma = a.slice(0, n).reduce((s, x) => s + x, 0) / n;
-  const mb = b.slice(0, n).reduce((s, x) => s + x, 0) / n;
+  const ma = mean(a.slice(0, n));
+  const mb = mean(b.slice(0, n));
   let ab = 0;
   let aa = 0;
   let bb = 0;
@@ -105,7 +102,7 @@ async function runApp(): Promise<AppRun> {
   const epochRates: number[] = [];
   const rates: number[] = [];
   const cpuSums = { worker: 0, others: 0, wall: 0 };
-  console.log(`load average at start: ${readLoad()}; VITLAB_TRAIN_THREADS=${process.env.VITLAB_TRAIN_THREADS ?? '(unset: one instance per core)'}`);
+  console.log(`load average at start: ${loadAverage()}; VITLAB_TRAIN_THREADS=${process.env.VITLAB_TRAIN_THREADS ?? '(unset: one instance per core)'}`);
   const h = startWorker({ type: 'start', runId: 'bench', config, checkpointDir: dir }, (m) => {
     if (m.type === 'started') console.log(`backend ${m.env.backend}, ${m.trainSize} train / ${m.testSize} test, ${config.epochs} epoch(s), recipe ${config.recipe}`);
     if (m.type === 'progress') {
@@ -153,7 +150,7 @@ async function runApp(): Promise<AppRun> {
   clearInterval(rssTimer);
   fs.rmSync(dir, { recursive: true, force: true });
   const wall = (Date.now() - t0) / 1000;
-  console.log(`load average at the end: ${readLoad()}`);
+  console.log(`load average at the end: ${loadAverage()}`);
   if (cpuSums.wall > 0) console.log(`training windows in all: ${spread(rates)}; worker ${(cpuSums.worker / cpuSums.wall).toFixed(2)} CPU s per s, other processes ${(cpuSums.others / cpuSums.wall).toFixed(2)}`);
   console.log(`status ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}; wall ${wall.toFixed(1)} s; worker peak RSS ${peakRss.toFixed(0)} MB`);
   if (result) console.log(`\n${resultBlock(result)}`);
@@ -185,10 +182,10 @@ if (values.torch) {
     const blas = checkTorchBlas(env);
     console.log(describeTorchBlas(blas));
     const cfg = { image: config.image, channels: config.channels, classes: config.classes, patch: config.patch, dim: config.dim, depth: config.depth, heads: config.heads, mlp: config.mlp, activation: config.activation, batch: config.batch, lr: config.lr };
-    console.log(`load average before PyTorch: ${readLoad()}`);
+    console.log(`load average before PyTorch: ${loadAverage()}`);
     const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pytorch_vit.py');
     const r = spawnSync('/usr/bin/python3', [script, '--epochs', String(config.epochs), '--threads', String(threads), '--config', JSON.stringify(cfg)], { encoding: 'utf8', env, maxBuffer: 1 << 24 });
-    console.log(`load average after PyTorch: ${readLoad()}`);
+    console.log(`load average after PyTorch: ${loadAverage()}`);
     const lines = r.stdout.trim().split('\n');
     try {
       const t = JSON.parse(lines.at(-1) ?? '') as { epochs: { epoch: number; seconds: number; trainLoss: number; testAcc: number }[]; wallSeconds: number; loadSeconds: number; peakRssMB: number };

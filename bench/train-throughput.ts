@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { checkTorchBlas, describeTorchBlas, isTrustedBlas, OPENBLAS, torchEnv } from './torch-blas.js';
+import { loadAverage } from './load-average.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -250,7 +251,7 @@ async function parent(): Promise<void> {
   const config = resolveConfig({}, values.preset);
   const cpus = os.cpus();
   console.log(`machine: ${cpus.length} cores, ${cpus[0]?.model.trim()}, ${Math.round(os.totalmem() / 1024 ** 3)} GiB; node ${process.versions.node}`);
-  console.log(`load average at start: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  console.log(`load average at start: ${loadAverage()}`);
   console.log(
     `config ${values.preset}: image ${config.image}, patch ${config.patch}, dim ${config.dim}, depth ${config.depth}, heads ${config.heads}, mlp ${config.mlp}, ${config.activation}, batch ${config.batch}; data ${values.data}`,
   );
@@ -260,9 +261,9 @@ async function parent(): Promise<void> {
     .filter(Boolean)
     .flatMap((b) => (values.threads ?? (b === 'wasm' ? '1,2' : '1')).split(',').map((t) => ({ b, threads: threadsOf(t) })));
   for (const { b, threads } of runs) {
-    console.log(`load average: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
+    console.log(`load average: ${loadAverage()}`);
     const r = await runChild(b, threads);
-    const after = fs.readFileSync('/proc/loadavg', 'utf8').trim();
+    const after = loadAverage();
     const label = `${b} threads=${threads}`;
     if ('error' in r) {
       console.log(`tfjs ${label}: not measured (${r.error})`);
@@ -286,7 +287,7 @@ async function parent(): Promise<void> {
   console.log(describeTorchBlas(blas));
   const torch: TorchResult[] = [];
   for (const threads of [1, 2]) {
-    console.log(`load average: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
+    console.log(`load average: ${loadAverage()}`);
     const r = runTorch(threads, config);
     if ('error' in r) {
       console.log(`pytorch ${threads} thread(s): ${r.error}`);
